@@ -1,0 +1,65 @@
+namespace MgeConvert;
+
+/// <summary>
+/// Every option of the conversion commands (named after the original mgeconvert flags). Each reader and
+/// writer uses the ones that concern it.
+/// </summary>
+public sealed class ConversionOptions
+{
+    /// <summary>Output file (ONNX, TFLite, TorchScript, mge, tm).</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Caffe outputs.</summary>
+    public string? Prototxt { get; init; }
+
+    public string? CaffeModel { get; init; }
+
+    /// <summary>Names of values to use as graph outputs instead of the model's (--end_point / --outspec).</summary>
+    public IReadOnlyList<string>? EndPoints { get; init; }
+
+    public string GraphName { get; init; } = "graph";
+
+    public int Opset { get; init; } = 13;
+
+    public bool FuseBn { get; init; }
+
+    // Quantization (QAT TracedModules, quantized targets).
+    public string? InputDataType { get; init; }
+
+    public IReadOnlyList<float>? InputScales { get; init; }
+
+    public IReadOnlyList<long>? InputZeroPoints { get; init; }
+
+    public bool RequireQuantize { get; init; }
+
+    public bool ParamFakeQuant { get; init; }
+
+    public string QuantizeFilePath { get; init; } = "quant_params.json";
+
+    // TFLite.
+    public bool Mtk { get; init; }
+
+    public bool DisableNhwc { get; init; }
+
+    public bool PreferSamePadMode { get; init; }
+
+    public bool UseInt64Bias { get; init; }
+
+    public bool RemoveRelu { get; init; }
+
+    // Caffe.
+    public bool UseEmptyBlobs { get; init; }
+
+    public bool SplitConvRelu { get; init; }
+
+    /// <summary>1 caffe, 2 snpe, 3 trt, 4 nnie.</summary>
+    public int ConvertBackend { get; init; } = 1;
+
+    // MegEngine outputs (onnx_to_mge / onnx_to_tracedmodule).
+    public bool OptimizeForInference { get; init; }
+
+    public bool FrozenInputShape { get; init; }
+
+    /// <summary>mgv2 (default), MGBC or MGBS.</summary>
+    public string MgeFormat { get; init; } = "mgv2";
+}

@@ -1,0 +1,11 @@
+namespace MgeConvert.Formats;
+
+public enum ModelFormat
+{
+    Mge,
+    TracedModule,
+    Onnx,
+    TFLite,
+    Caffe,
+    TorchScript,
+}
