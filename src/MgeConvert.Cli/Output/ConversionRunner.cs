@@ -1,4 +1,3 @@
-using MgeConvert.Cli.Commands;
 using MgeConvert.Formats;
 using Spectre.Console;
 

@@ -127,6 +127,23 @@ public sealed class CliConversionTests : IDisposable
         Assert.Contains("  made by the fake reader", lines);
     }
 
+    [Fact]
+    public void TerminalOutputUsesTablesAndStillSummarizesConversions()
+    {
+        var input = FakeModel.Create(_dir.Path, ModelFormat.Mge);
+
+        var inspect = CliRun.InProcess(Fakes(out _, out _), terminal: true, "inspect", input);
+        var convert = CliRun.InProcess(Fakes(out _, out _), terminal: true, "mge_to_onnx", "-i", input, "-o", _dir.File("t.onnx"));
+
+        Assert.True(inspect.ExitCode == 0, inspect.Error);
+        Assert.Contains("Operators", inspect.Out, StringComparison.Ordinal);
+        Assert.Matches(@"│ Relu\s+│\s+1 │", inspect.Out);
+        Assert.Matches(@"│ x\s+│ f32\s+│ \[1,4\]\s+│", inspect.Out);
+        Assert.True(convert.ExitCode == 0, convert.Error);
+        Assert.Contains("ops:   2 in -> 2 out", convert.Out, StringComparison.Ordinal);
+        Assert.True(File.Exists(_dir.File("t.onnx")));
+    }
+
     private static Converter Fakes(out FakeReader reader, out FakeWriter writer)
     {
         reader = new FakeReader(ModelFormat.Mge);

@@ -35,11 +35,14 @@ internal sealed record CliRun(int ExitCode, string Out, string Error)
     }
 
     /// <summary>Runs the same entry point in-process against <paramref name="converter"/>, stdout redirected.</summary>
-    public static CliRun InProcess(Converter converter, params string[] args)
+    public static CliRun InProcess(Converter converter, params string[] args) => InProcess(converter, terminal: false, args);
+
+    /// <summary>As <see cref="InProcess(Converter, string[])"/>; <paramref name="terminal"/> selects the rich (Spectre) output.</summary>
+    public static CliRun InProcess(Converter converter, bool terminal, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = CliApp.Run(args, new CliEnvironment(converter, output, error, outputIsTerminal: false));
+        var code = CliApp.Run(args, new CliEnvironment(converter, output, error, terminal));
         return new CliRun(code, output.ToString(), error.ToString());
     }
 
