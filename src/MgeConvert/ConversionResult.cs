@@ -25,6 +25,9 @@ public sealed class ConversionResult
     public required StageTimings Timings { get; init; }
 
     public required IReadOnlyList<string> Warnings { get; init; }
+
+    /// <summary>What the passes did, as the pipeline logged it.</summary>
+    public IReadOnlyList<string> PassLog { get; init; } = [];
 }
 
 public sealed record WrittenFile(string Path, long Size);

@@ -83,6 +83,7 @@ public sealed class Converter
             Outputs = [.. files.Select(f => new WrittenFile(f.Path, new FileInfo(f.Path).Length))],
             Timings = new StageTimings(readTime, passTime, prepareTime, writeTime),
             Warnings = warnings,
+            PassLog = [.. context.Log],
         };
     }
 

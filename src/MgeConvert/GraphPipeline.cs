@@ -23,6 +23,9 @@ public sealed class PipelineContext(ModelFormat source, ModelFormat target, stri
 
     /// <summary>Non-fatal findings; they end up in <see cref="ConversionResult.Warnings"/>.</summary>
     public List<string> Warnings { get; } = [];
+
+    /// <summary>What the passes did (one line per change); ends up in <see cref="ConversionResult.PassLog"/>.</summary>
+    public List<string> Log { get; } = [];
 }
 
 public static class GraphPipeline

@@ -27,7 +27,10 @@ internal static class ConversionCommand
             command.Add(option);
         }
 
-        command.SetAction(parsed => ConversionRunner.Run(env, from, to, parsed.GetRequiredValue(input), map(parsed)));
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print what the passes changed" };
+        command.Add(verbose);
+        command.SetAction(parsed =>
+            ConversionRunner.Run(env, from, to, parsed.GetRequiredValue(input), map(parsed), parsed.GetValue(verbose)));
         return command;
     }
 

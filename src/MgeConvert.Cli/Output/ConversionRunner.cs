@@ -6,12 +6,12 @@ namespace MgeConvert.Cli.Output;
 /// <summary>Runs one conversion (with a progress spinner on a terminal) and prints its summary.</summary>
 internal static class ConversionRunner
 {
-    public static int Run(CliEnvironment env, ModelFormat from, ModelFormat to, string input, ConversionOptions options)
+    public static int Run(CliEnvironment env, ModelFormat from, ModelFormat to, string input, ConversionOptions options, bool verbose)
     {
         var result = env.OutputIsTerminal
             ? WithStatus(env, stage => env.Converter.Convert(from, to, input, options, stage))
             : env.Converter.Convert(from, to, input, options);
-        PrintSummary(env, result);
+        PrintSummary(env, result, verbose);
         return ExitCodes.Success;
     }
 
@@ -28,7 +28,7 @@ internal static class ConversionRunner
             })));
     }
 
-    private static void PrintSummary(CliEnvironment env, ConversionResult result)
+    private static void PrintSummary(CliEnvironment env, ConversionResult result, bool verbose)
     {
         foreach (var warning in result.Warnings)
         {
@@ -46,5 +46,13 @@ internal static class ConversionRunner
         env.Out.WriteLine(
             $"  time:  {Sizes.Time(t.Total)} (read {Sizes.Time(t.Read)}, passes {Sizes.Time(t.Passes)}, " +
             $"prepare {Sizes.Time(t.Prepare)}, write {Sizes.Time(t.Write)})");
+        if (verbose)
+        {
+            env.Out.WriteLine(result.PassLog.Count == 0 ? "  passes: no changes logged" : "  passes:");
+            foreach (var line in result.PassLog)
+            {
+                env.Out.WriteLine("    " + line);
+            }
+        }
     }
 }

@@ -24,6 +24,25 @@ public sealed class CliConversionTests : IDisposable
         Assert.Contains($"wrote: {output} (19 B)", run.Out, StringComparison.Ordinal);
         Assert.Matches(@"time:  \d+ ms \(read \d+ ms, passes \d+ ms, prepare \d+ ms, write \d+ ms\)", run.Out);
         Assert.Equal("converted: Relu,Add", File.ReadAllText(output));
+        Assert.DoesNotContain("passes:", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VerbosePrintsThePassLog()
+    {
+        var input = FakeModel.Create(_dir.Path, ModelFormat.Mge);
+        var converter = new Converter(
+            Fakes(out _, out _).Registry,
+            GraphPipeline.From((graph, context) =>
+            {
+                context.Log.Add("RemoveIdentity: 2 -> 2 nodes");
+                return graph;
+            }));
+
+        var run = CliRun.InProcess(converter, "mge_to_onnx", "-i", input, "-o", _dir.File("v.onnx"), "--verbose");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.EndsWith($"  passes:{Environment.NewLine}    RemoveIdentity: 2 -> 2 nodes{Environment.NewLine}", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public partial class CliHelpTests
         "--use_int64_bias", "--use-int64-bias", "--disable_nhwc", "--disable-nhwc",
     ];
 
-    private static readonly string[] Help = ["-?", "-h", "--help"];
+    private static readonly string[] Help = ["-?", "-h", "--help", "-v", "--verbose"];
 
     public static TheoryData<string, string[]> Subcommands => new()
     {

@@ -21,6 +21,7 @@ public sealed class ConverterTests : IDisposable
         {
             seen = context;
             context.Warnings.Add("pass note");
+            context.Log.Add("inserted sig");
             var stray = new Value("stray", graph.Inputs[0].Type);
             graph.Nodes.Insert(1, new Node("sig", new Unary(UnaryFunction.Sigmoid), [stray], [new Value("s", stray.Type)]));
             return graph;
@@ -40,6 +41,7 @@ public sealed class ConverterTests : IDisposable
         Assert.Equal("converted: Relu,Sigmoid,Add", File.ReadAllText(options.Output));
         Assert.Equal(result.Timings.Read + result.Timings.Passes + result.Timings.Prepare + result.Timings.Write, result.Timings.Total);
         Assert.Equal("pass note", result.Warnings[0]);
+        Assert.Equal(["inserted sig"], result.PassLog);
         Assert.Contains(result.Warnings, w => w.StartsWith("graph check: ", StringComparison.Ordinal) && w.Contains("stray", StringComparison.Ordinal));
         Assert.NotNull(seen);
         Assert.Equal((ModelFormat.Mge, ModelFormat.Onnx, input), (seen.Source, seen.Target, seen.InputPath));
