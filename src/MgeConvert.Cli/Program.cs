@@ -1,1 +1,3 @@
-return 0;
+using MgeConvert.Cli;
+
+return CliApp.Run(args, CliEnvironment.FromConsole());

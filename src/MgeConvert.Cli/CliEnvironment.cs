@@ -1,0 +1,17 @@
+namespace MgeConvert.Cli;
+
+/// <summary>Where the CLI writes and which converter it drives; tests substitute all of it.</summary>
+public sealed class CliEnvironment(Converter converter, TextWriter output, TextWriter error, bool outputIsTerminal)
+{
+    public Converter Converter { get; } = converter;
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    /// <summary>Rich output (tables, progress) only when stdout is an interactive terminal.</summary>
+    public bool OutputIsTerminal { get; } = outputIsTerminal;
+
+    public static CliEnvironment FromConsole() =>
+        new(new Converter(), Console.Out, Console.Error, !Console.IsOutputRedirected);
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+using MgeConvert.Cli.Output;
+
+namespace MgeConvert.Cli.Commands;
+
+/// <summary>inspect MODEL: format, inputs, outputs and op histogram of any readable model.</summary>
+internal sealed class InspectCommand : ICommandFamily
+{
+    public IEnumerable<Command> Create(CliEnvironment env)
+    {
+        var model = new Argument<string>("model") { Description = "Model file (.mge, .tm, .onnx, ...)" };
+        var command = new Command("inspect", "Show a model's format, inputs, outputs and operator histogram") { model };
+        command.SetAction(parsed =>
+        {
+            var summary = env.Converter.Inspect(parsed.GetRequiredValue(model));
+            SummaryPrinter.Print(env, summary);
+            return ExitCodes.Success;
+        });
+        yield return command;
+    }
+}

@@ -1,0 +1,48 @@
+using MgeConvert.Formats;
+
+namespace MgeConvert;
+
+/// <summary>What one <see cref="Converter.Convert"/> call did.</summary>
+public sealed class ConversionResult
+{
+    public required ModelFormat From { get; init; }
+
+    public required ModelFormat To { get; init; }
+
+    public required string Input { get; init; }
+
+    /// <summary>The concrete source container ("mgv2", "pickle", ...).</summary>
+    public required string SourceContainer { get; init; }
+
+    /// <summary>IR op histogram right after reading.</summary>
+    public required IReadOnlyList<OpCount> OpsIn { get; init; }
+
+    /// <summary>IR op histogram of the graph handed to the writer (after the passes).</summary>
+    public required IReadOnlyList<OpCount> OpsOut { get; init; }
+
+    public required IReadOnlyList<WrittenFile> Outputs { get; init; }
+
+    public required StageTimings Timings { get; init; }
+
+    public required IReadOnlyList<string> Warnings { get; init; }
+
+    /// <summary>What the passes did, as the pipeline logged it.</summary>
+    public IReadOnlyList<string> PassLog { get; init; } = [];
+}
+
+public sealed record WrittenFile(string Path, long Size);
+
+/// <summary>Wall-clock time of each conversion stage. Prepare = the writer building its output in memory.</summary>
+public sealed record StageTimings(TimeSpan Read, TimeSpan Passes, TimeSpan Prepare, TimeSpan Write)
+{
+    public TimeSpan Total => Read + Passes + Prepare + Write;
+}
+
+/// <summary>Reported to a progress callback as a conversion moves on.</summary>
+public enum ConversionStage
+{
+    Reading,
+    RunningPasses,
+    Preparing,
+    Writing,
+}

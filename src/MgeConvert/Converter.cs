@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using MgeConvert.Formats;
+using MgeConvert.IO;
+using MgeConvert.Ir;
+
+namespace MgeConvert;
+
+/// <summary>
+/// Converts model files: read (format detected from the file's first bytes) → passes → writer.Prepare (every
+/// check) → atomic write of every output file. Usable from any .NET program; the CLI is a thin layer over it.
+/// </summary>
+public sealed class Converter
+{
+    public Converter()
+        : this(FormatRegistry.Default, BuiltInFormats.Pipeline())
+    {
+    }
+
+    public Converter(FormatRegistry registry, IGraphPipeline? pipeline = null)
+    {
+        Registry = registry;
+        Pipeline = pipeline ?? GraphPipeline.None;
+    }
+
+    public FormatRegistry Registry { get; }
+
+    public IGraphPipeline Pipeline { get; }
+
+    public bool IsAvailable(ModelFormat from, ModelFormat to) => Registry.CanConvert(from, to);
+
+    /// <summary>
+    /// Converts <paramref name="input"/> (which must be a <paramref name="from"/> model) to <paramref name="to"/>,
+    /// writing the files named by <paramref name="options"/> (Output, or Prototxt + CaffeModel for Caffe).
+    /// Throws <see cref="ModelFormatException"/> (incl. <see cref="ConversionNotAvailableException"/> and
+    /// <see cref="UnsupportedOpsException"/>) without leaving any output file behind.
+    /// </summary>
+    public ConversionResult Convert(
+        ModelFormat from, ModelFormat to, string input, ConversionOptions options, Action<ConversionStage>? progress = null)
+    {
+        RequireOutputs(to, options);
+        InputFile.RequireExists(input);
+        var reader = Registry.FindReader(from);
+        var writer = Registry.FindWriter(to);
+        if (reader is null || writer is null)
+        {
+            throw new ConversionNotAvailableException(input, from, to, reader is null, writer is null);
+        }
+
+        var clock = Stopwatch.StartNew();
+        progress?.Invoke(ConversionStage.Reading);
+        var model = Read(input, from, options);
+        var readTime = clock.Elapsed;
+        var opsIn = OpHistogram.Of(model.Graph);
+
+        clock.Restart();
+        progress?.Invoke(ConversionStage.RunningPasses);
+        var context = new PipelineContext(from, to, input, options);
+        var graph = Guard(input, () => Pipeline.Run(model.Graph, context));
+        var warnings = new List<string>(context.Warnings);
+        warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
+        var passTime = clock.Elapsed;
+
+        clock.Restart();
+        progress?.Invoke(ConversionStage.Preparing);
+        var files = Guard(input, () => writer.Prepare(graph, options));
+        CheckOutputPaths(input, files);
+        var prepareTime = clock.Elapsed;
+
+        clock.Restart();
+        progress?.Invoke(ConversionStage.Writing);
+        AtomicFile.WriteAll([.. files.Select(f => (f.Path, f.WriteTo))]);
+        var writeTime = clock.Elapsed;
+
+        return new ConversionResult
+        {
+            From = from,
+            To = to,
+            Input = input,
+            SourceContainer = model.Container,
+            OpsIn = opsIn,
+            OpsOut = OpHistogram.Of(graph),
+            Outputs = [.. files.Select(f => new WrittenFile(f.Path, new FileInfo(f.Path).Length))],
+            Timings = new StageTimings(readTime, passTime, prepareTime, writeTime),
+            Warnings = warnings,
+            PassLog = [.. context.Log],
+        };
+    }
+
+    /// <summary>Reads any supported model file and summarizes it (format, inputs, outputs, op histogram).</summary>
+    public ModelSummary Inspect(string path, ConversionOptions? options = null) =>
+        ModelSummary.Create(path, Read(path, null, options ?? new ConversionOptions()));
+
+    /// <summary>
+    /// Reads a model into the IR. With <paramref name="expected"/>, a file of another format is refused with a
+    /// message naming both formats.
+    /// </summary>
+    public ImportedModel Read(string path, ModelFormat? expected, ConversionOptions options)
+    {
+        var reader = Registry.Detect(path, expected);
+        if (expected is { } wanted && reader.Format != wanted)
+        {
+            throw new ModelFormatException(
+                path, $"detected {reader.Format.Description()}, but this conversion expects {wanted.Description()}");
+        }
+
+        try
+        {
+            return Guard(path, () => reader.Read(path, options));
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or InvalidProtocolBufferException
+            or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new ModelFormatException(
+                path, $"cannot be read as {reader.Format.Description()}; the file looks corrupt or truncated ({e.GetType().Name}: {e.Message})", inner: e);
+        }
+    }
+
+    /// <summary>An IR inconsistency (bad shapes, arity) surfaces as a <see cref="ModelFormatException"/> naming the model.</summary>
+    private static T Guard<T>(string file, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (IrException e)
+        {
+            throw new ModelFormatException(file, e.Message, inner: e);
+        }
+    }
+
+    private static void RequireOutputs(ModelFormat to, ConversionOptions options)
+    {
+        if (to == ModelFormat.Caffe)
+        {
+            if (string.IsNullOrEmpty(options.Prototxt) || string.IsNullOrEmpty(options.CaffeModel))
+            {
+                throw new ArgumentException("Caffe output needs both ConversionOptions.Prototxt and ConversionOptions.CaffeModel", nameof(options));
+            }
+        }
+        else if (string.IsNullOrEmpty(options.Output))
+        {
+            throw new ArgumentException("ConversionOptions.Output (the output file) is required", nameof(options));
+        }
+    }
+
+    private static void CheckOutputPaths(string input, IReadOnlyList<OutputFile> files)
+    {
+        var inputFull = Path.GetFullPath(input);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var full = Path.GetFullPath(file.Path);
+            if (full == inputFull)
+            {
+                throw new ModelFormatException(file.Path, "output would overwrite the input model; choose another output path");
+            }
+
+            if (Directory.Exists(full))
+            {
+                throw new ModelFormatException(file.Path, "output path is a directory, expected a file name");
+            }
+
+            if (!seen.Add(full))
+            {
+                throw new ModelFormatException(file.Path, "the same path is given for two different output files");
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using MgeConvert.Ir;
+
+namespace MgeConvert;
+
+/// <summary>How many nodes of one op a graph has.</summary>
+public sealed record OpCount(string Op, int Count);
+
+public static class OpHistogram
+{
+    /// <summary>Node counts by <see cref="Op.Name"/>, most frequent first, then by name.</summary>
+    public static IReadOnlyList<OpCount> Of(Graph graph) =>
+        [.. graph.Nodes
+            .GroupBy(n => n.Op.Name, StringComparer.Ordinal)
+            .Select(g => new OpCount(g.Key, g.Count()))
+            .OrderByDescending(c => c.Count)
+            .ThenBy(c => c.Op, StringComparer.Ordinal)];
+
+    public static int Total(this IReadOnlyList<OpCount> histogram) => histogram.Sum(c => c.Count);
+}
