@@ -14,7 +14,12 @@ public sealed class ConstantEvaluator(long maxElements = ConstantEvaluator.Defau
 
     public long MaxElements { get; } = maxElements;
 
-    public Tensor[]? TryEvaluate(Op op, IReadOnlyList<Value?> inputs)
+    public Tensor[]? TryEvaluate(Op op, IReadOnlyList<Value?> inputs) => TryEvaluate(op, inputs, null);
+
+    /// <summary>Folds a node, producing its declared output data types (which may carry other quant parameters).</summary>
+    public Tensor[]? TryEvaluate(Node node) => TryEvaluate(node.Op, node.Inputs, [.. node.Outputs.Select(o => o.DType)]);
+
+    private Tensor[]? TryEvaluate(Op op, IReadOnlyList<Value?> inputs, DataType[]? outputTypes)
     {
         if (op is ShapeOf && inputs.Count == 1 && inputs[0] is { Shape.IsStatic: true } shaped)
         {
@@ -41,7 +46,7 @@ public sealed class ConstantEvaluator(long maxElements = ConstantEvaluator.Defau
             return null;
         }
 
-        var context = new KernelContext(op.Name, [.. inputs.Select(v => v?.Constant)], [.. types.Select(t => t.DType)]);
+        var context = new KernelContext(op.Name, [.. inputs.Select(v => v?.Constant)], outputTypes ?? [.. types.Select(t => t.DType)]);
         try
         {
             var results = KernelTable.Default.Run(op, context);
