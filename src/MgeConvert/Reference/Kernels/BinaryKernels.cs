@@ -27,9 +27,9 @@ internal static class BinaryKernels
             for (var i = 0; i < result.Length; i++)
             {
                 result[i] = Integer(op.Function, x[ia[i]], y[ib[i]], context.NodeName);
-                if (op.Activation == FusedActivation.Relu && result[i] < 0)
+                if (op.Activation != FusedActivation.None)
                 {
-                    result[i] = 0;
+                    result[i] = (long)Activation.Apply(op.Activation, result[i]);
                 }
             }
 
