@@ -9,6 +9,14 @@ namespace MgeConvert.Reference.Kernels;
 /// </summary>
 internal static class ConvolutionKernels
 {
+    /// <summary>Output positions o in [0, count) with 0 ≤ o·stride + offset &lt; length, as [first, end).</summary>
+    public static (int First, int End) ValidRange(int count, int stride, int offset, int length)
+    {
+        var first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        var end = length - 1 - offset < 0 ? 0 : Math.Min(count, ((length - 1 - offset) / stride) + 1);
+        return (first, Math.Max(first, end));
+    }
+
     public static void Register(KernelTable table)
     {
         table.Add<Conv>(Conv);
@@ -73,59 +81,64 @@ internal static class ConvolutionKernels
         var (id, ih, iw) = ((int)geometry.Input[0], (int)geometry.Input[1], (int)geometry.Input[2]);
         var (kd, kh, kw) = ((int)geometry.Kernel[0], (int)geometry.Kernel[1], (int)geometry.Kernel[2]);
         var (od, oh, ow) = ((int)outSpatial[0], (int)outSpatial[1], (int)outSpatial[2]);
-        var result = new double[batch * outChannels * od * oh * ow];
-        var o = 0;
+        var (sd, sh, sw) = ((int)geometry.Strides[0], (int)geometry.Strides[1], (int)geometry.Strides[2]);
+        var outPlane = od * oh * ow;
+        var result = new double[batch * outChannels * outPlane];
         for (var n = 0; n < batch; n++)
         {
             for (var oc = 0; oc < outChannels; oc++)
             {
                 var g = oc / groupOut;
-                for (var z = 0; z < od; z++)
+                var outBase = ((n * outChannels) + oc) * outPlane;
+                result.AsSpan(outBase, outPlane).Fill(bias?[oc] ?? 0);
+                for (var ic = 0; ic < groupIn; ic++)
                 {
-                    for (var y = 0; y < oh; y++)
+                    var inBase = ((n * inChannels) + (g * groupIn) + ic) * id * ih * iw;
+                    for (var a = 0; a < kd; a++)
                     {
-                        for (var xx = 0; xx < ow; xx++)
+                        for (var c = 0; c < kh; c++)
                         {
-                            double sum = bias?[oc] ?? 0;
-                            for (var ic = 0; ic < groupIn; ic++)
+                            for (var e = 0; e < kw; e++)
                             {
-                                var xBase = ((n * inChannels) + (g * groupIn) + ic) * id;
-                                var wBase = ((oc * groupIn) + ic) * kd;
-                                for (var a = 0; a < kd; a++)
+                                var weight = wv[((((((oc * groupIn) + ic) * kd) + a) * kh) + c) * kw + e];
+                                var offZ = (int)((a * geometry.Dilations[0]) - geometry.PadBegin[0]);
+                                var offY = (int)((c * geometry.Dilations[1]) - geometry.PadBegin[1]);
+                                var offX = (int)((e * geometry.Dilations[2]) - geometry.PadBegin[2]);
+                                var (x0, x1) = ValidRange(ow, sw, offX, iw);
+                                for (var z = 0; z < od; z++)
                                 {
-                                    var pz = (z * geometry.Strides[0]) - geometry.PadBegin[0] + (a * geometry.Dilations[0]);
+                                    var pz = (z * sd) + offZ;
                                     if (pz < 0 || pz >= id)
                                     {
                                         continue;
                                     }
 
-                                    for (var c = 0; c < kh; c++)
+                                    for (var y = 0; y < oh; y++)
                                     {
-                                        var py = (y * geometry.Strides[1]) - geometry.PadBegin[1] + (c * geometry.Dilations[1]);
+                                        var py = (y * sh) + offY;
                                         if (py < 0 || py >= ih)
                                         {
                                             continue;
                                         }
 
-                                        for (var e = 0; e < kw; e++)
+                                        var inRow = inBase + (((pz * ih) + py) * iw) + offX;
+                                        var outRow = outBase + (((z * oh) + y) * ow);
+                                        for (var xx = x0; xx < x1; xx++)
                                         {
-                                            var px = (xx * geometry.Strides[2]) - geometry.PadBegin[2] + (e * geometry.Dilations[2]);
-                                            if (px < 0 || px >= iw)
-                                            {
-                                                continue;
-                                            }
-
-                                            sum += xv[((((xBase + pz) * ih) + py) * iw) + px] * wv[((((wBase + a) * kh) + c) * kw) + e];
+                                            result[outRow + xx] += weight * xv[inRow + (xx * sw)];
                                         }
                                     }
                                 }
                             }
-
-                            result[o++] = Activation.Apply(op.Activation, TensorValues.RoundTo(ElementType.Float32, sum));
                         }
                     }
                 }
             }
+        }
+
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = Activation.Apply(op.Activation, TensorValues.RoundTo(ElementType.Float32, result[i]));
         }
 
         var dims = new long[xDims.Length];
@@ -167,48 +180,49 @@ internal static class ConvolutionKernels
         var (id, ih, iw) = ((int)geometry.Input[0], (int)geometry.Input[1], (int)geometry.Input[2]);
         var (kd, kh, kw) = ((int)geometry.Kernel[0], (int)geometry.Kernel[1], (int)geometry.Kernel[2]);
         var (od, oh, ow) = ((int)outSpatial[0], (int)outSpatial[1], (int)outSpatial[2]);
+        var (sd, sh, sw) = ((int)geometry.Strides[0], (int)geometry.Strides[1], (int)geometry.Strides[2]);
         var result = new double[batch * outChannels * od * oh * ow];
         for (var n = 0; n < batch; n++)
         {
             for (var ic = 0; ic < inChannels; ic++)
             {
                 var g = ic / groupIn;
-                for (var z = 0; z < id; z++)
+                var inBase = ((n * inChannels) + ic) * id * ih * iw;
+                for (var oc = 0; oc < groupOut; oc++)
                 {
-                    for (var y = 0; y < ih; y++)
+                    var outBase = ((n * outChannels) + (g * groupOut) + oc) * od * oh * ow;
+                    for (var a = 0; a < kd; a++)
                     {
-                        for (var xx = 0; xx < iw; xx++)
+                        for (var c = 0; c < kh; c++)
                         {
-                            var value = xv[((((((n * inChannels) + ic) * id) + z) * ih) + y) * iw + xx];
-                            for (var oc = 0; oc < groupOut; oc++)
+                            for (var e = 0; e < kw; e++)
                             {
-                                var outBase = ((n * outChannels) + (g * groupOut) + oc) * od;
-                                var wBase = ((ic * groupOut) + oc) * kd;
-                                for (var a = 0; a < kd; a++)
+                                var weight = wv[((((((ic * groupOut) + oc) * kd) + a) * kh) + c) * kw + e];
+                                var offZ = (int)((a * geometry.Dilations[0]) - geometry.PadBegin[0]);
+                                var offY = (int)((c * geometry.Dilations[1]) - geometry.PadBegin[1]);
+                                var offX = (int)((e * geometry.Dilations[2]) - geometry.PadBegin[2]);
+                                var (x0, x1) = ValidRange(iw, sw, offX, ow);
+                                for (var z = 0; z < id; z++)
                                 {
-                                    var pz = (z * geometry.Strides[0]) - geometry.PadBegin[0] + (a * geometry.Dilations[0]);
+                                    var pz = (z * sd) + offZ;
                                     if (pz < 0 || pz >= od)
                                     {
                                         continue;
                                     }
 
-                                    for (var c = 0; c < kh; c++)
+                                    for (var y = 0; y < ih; y++)
                                     {
-                                        var py = (y * geometry.Strides[1]) - geometry.PadBegin[1] + (c * geometry.Dilations[1]);
+                                        var py = (y * sh) + offY;
                                         if (py < 0 || py >= oh)
                                         {
                                             continue;
                                         }
 
-                                        for (var e = 0; e < kw; e++)
+                                        var inRow = inBase + (((z * ih) + y) * iw);
+                                        var outRow = outBase + (((pz * oh) + py) * ow) + offX;
+                                        for (var xx = x0; xx < x1; xx++)
                                         {
-                                            var px = (xx * geometry.Strides[2]) - geometry.PadBegin[2] + (e * geometry.Dilations[2]);
-                                            if (px < 0 || px >= ow)
-                                            {
-                                                continue;
-                                            }
-
-                                            result[((((outBase + pz) * oh) + py) * ow) + px] += value * wv[((((wBase + a) * kh) + c) * kw) + e];
+                                            result[outRow + (xx * sw)] += weight * xv[inRow + xx];
                                         }
                                     }
                                 }

@@ -90,17 +90,25 @@ internal static class LinearKernels
     {
         for (var r = 0L; r < m; r++)
         {
-            for (var c = 0L; c < n; c++)
+            var row = result.AsSpan((int)(offset + (r * n)), (int)n);
+            for (var i = 0L; i < k; i++)
             {
-                var sum = 0.0;
-                for (var i = 0L; i < k; i++)
+                var av = a[aOffset + (transA ? (i * m) + r : (r * k) + i)];
+                if (transB)
                 {
-                    var av = a[aOffset + (transA ? (i * m) + r : (r * k) + i)];
-                    var bv = b[bOffset + (transB ? (c * k) + i : (i * n) + c)];
-                    sum += av * bv;
+                    for (var c = 0; c < n; c++)
+                    {
+                        row[c] += av * b[bOffset + (c * k) + i];
+                    }
                 }
-
-                result[offset + (r * n) + c] = sum;
+                else
+                {
+                    var bRow = b.AsSpan((int)(bOffset + (i * n)), (int)n);
+                    for (var c = 0; c < bRow.Length; c++)
+                    {
+                        row[c] += av * bRow[c];
+                    }
+                }
             }
         }
     }
