@@ -5,8 +5,9 @@ namespace MgeConvert.Passes;
 
 /// <summary>
 /// Folds a Relu, Clip(0, 6), Sigmoid or Tanh into the op computing its input when that op can carry a fused
-/// activation (<see cref="IFusableActivation"/>), has none yet, computes a float result, and the activation is
-/// its only reader. The fused output takes the activation output's type, and its name when that is a graph output.
+/// activation (<see cref="IFusableActivation"/>), has none yet, computes a float or quantized result, and the
+/// activation is its only reader. Quantized: the fused op quantizes the activated reals (fake-quant semantics).
+/// The fused output takes the activation output's type, and its name when that is a graph output.
 /// </summary>
 public sealed class FuseActivation : IPass
 {
@@ -23,7 +24,7 @@ public sealed class FuseActivation : IPass
             if (Kind(node.Op) is not { } activation || node.Input(0) is not { Producer: { } producer } input
                 || producer.Op is not IFusableActivation { Activation: FusedActivation.None } fusable
                 || producer.Op is Binary { IsComparison: true } || removed.Contains(producer)
-                || !GraphEdits.OnlyReadBy(graph, input, node, consumers) || !input.DType.Element.IsFloat()
+                || !GraphEdits.OnlyReadBy(graph, input, node, consumers) || !(input.DType.IsFloat || input.DType.IsQuantized)
                 || input.DType.Element != node.Output.DType.Element)
             {
                 continue;

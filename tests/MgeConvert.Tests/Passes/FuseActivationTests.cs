@@ -50,4 +50,21 @@ public class FuseActivationTests
 
         Assert.False(record.Changed);
     }
+
+    [Fact]
+    public void QuantizedConvAbsorbsReluWithTheSameResults()
+    {
+        var q = DataType.Quantized(ElementType.Int8, 0.05f, 3);
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", q, Shape.Of(1, 2, 5, 5));
+        var w = b.Constant("w", GraphCheck.RandomFloats(new Random(9), Shape.Of(4, 2, 3, 3)));
+        var conv = b.Apply(new Conv([1, 1], [1, 1, 1, 1], [1, 1]), x, w);
+        b.Output(b.ApplyNamed("relu", ["y"], new Unary(UnaryFunction.Relu), conv)[0]);
+
+        var record = GraphCheck.RunAndCompare(b.Graph, new FuseActivation());
+
+        Assert.Equal(1, record.NodesAfter);
+        Assert.Equal(q, b.Graph.Outputs[0].DType);
+        Assert.Equal(FusedActivation.Relu, ((Conv)b.Graph.Nodes[0].Op).Activation);
+    }
 }
