@@ -20,6 +20,8 @@ public class MegEngineOracleTests(ITestOutputHelper output)
         "ops_mge/adaptive_avgpool", "ops_mge/argmax", "ops_mge/topk", "ops_mge/reduce_max", "ops_mge/reduce_sum",
         "ops_mge/reduce_product", "ops_mge/transpose", "ops_mge/squeeze", "ops_mge/layernorm_noaffine_2d",
         "ops_mge/pad_reflect", "ops_mge/pad_replicate", "ops_mge/flatten", "ops_mge/pool_max", "ops_mge/pool_avg",
+        "ops_mge/softmax", "ops_mge/reduce_mean", "ops_mge/reduce_min", "ops_mge/reduce_sum_sqr", "ops_mge/tile",
+        "ops_mge/resize_bilinear_align_corners",
     ];
 
     /// <summary>The IR op equivalent to each case's opr (from the case's op_modes and MegEngine's defaults).</summary>
@@ -55,6 +57,14 @@ public class MegEngineOracleTests(ITestOutputHelper output)
         // mgeconvert's PoolOpr: kernel 3, stride 2, padding 2.
         "ops_mge/pool_max" => new Pool(PoolKind.Max, [3, 3], [2, 2], [2, 2, 2, 2]),
         "ops_mge/pool_avg" => new Pool(PoolKind.Average, [3, 3], [2, 2], [2, 2, 2, 2], CountIncludePad: false),
+        "ops_mge/softmax" => new Softmax(-1),
+        "ops_mge/reduce_mean" => new Reduce(ReduceKind.Mean, [2], KeepDims: false),
+
+        // The case keeps an upstream quirk: its "min" net computes a MAX reduction.
+        "ops_mge/reduce_min" => new Reduce(ReduceKind.Max, [2], KeepDims: false),
+        "ops_mge/reduce_sum_sqr" => new Reduce(ReduceKind.SumSquare, [1], KeepDims: false),
+        "ops_mge/tile" => new Tile([2, 1, 3]),
+        "ops_mge/resize_bilinear_align_corners" => new Resize([1, 2, 5, 7], null, ResizeMode.Linear, CoordinateTransform.AlignCorners),
         _ => throw new ArgumentException(id),
     };
 
