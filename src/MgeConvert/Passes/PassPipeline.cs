@@ -54,6 +54,9 @@ public sealed class PassPipeline
         return new PassPipeline(passes);
     }
 
+    /// <summary><see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn).</summary>
+    public static PassPipeline Standard(ModelFormat target, ConversionOptions options) => Standard(target, options.FuseBn);
+
     /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
     public static PassPipeline Standard(string target, bool fuseBatchNorm = false) => Standard(
         target.ToLowerInvariant() switch

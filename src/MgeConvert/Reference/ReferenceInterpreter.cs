@@ -13,7 +13,14 @@ public static class ReferenceInterpreter
     public static Dictionary<string, Tensor> Run(Graph graph, IReadOnlyDictionary<string, Tensor> inputs) =>
         Run(graph, inputs, KernelTable.Default);
 
-    public static Dictionary<string, Tensor> Run(Graph graph, IReadOnlyDictionary<string, Tensor> inputs, KernelTable kernels)
+    public static Dictionary<string, Tensor> Run(Graph graph, IReadOnlyDictionary<string, Tensor> inputs, KernelTable kernels) =>
+        Execute(graph, inputs, kernels, keepIntermediates: false);
+
+    /// <summary>Every computed value (graph inputs, node outputs, graph outputs) by name, for locating where two runs diverge.</summary>
+    public static Dictionary<string, Tensor> RunWithIntermediates(Graph graph, IReadOnlyDictionary<string, Tensor> inputs) =>
+        Execute(graph, inputs, KernelTable.Default, keepIntermediates: true);
+
+    private static Dictionary<string, Tensor> Execute(Graph graph, IReadOnlyDictionary<string, Tensor> inputs, KernelTable kernels, bool keepIntermediates)
     {
         var unsupported = graph.Nodes.Where(n => !kernels.Supports(n.Op)).Select(n => $"{n.Op.Name} (node {n.Name})").ToList();
         if (unsupported.Count > 0)
@@ -52,10 +59,21 @@ public static class ReferenceInterpreter
                 values[node.Outputs[i]] = results[i];
             }
 
-            Release(node, values, remainingReads);
+            if (!keepIntermediates)
+            {
+                Release(node, values, remainingReads);
+            }
         }
 
         var outputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (keepIntermediates)
+        {
+            foreach (var (value, tensor) in values)
+            {
+                outputs[value.Name] = tensor;
+            }
+        }
+
         foreach (var output in graph.Outputs)
         {
             outputs[output.Name] = output.Constant ?? Lookup(output, values, null);

@@ -27,6 +27,7 @@ public class PassPipelineTests
         Assert.Equal(["RemoveIdentity", "FoldConstants", "FuseBatchNormIntoConv", "ExpandBatchNorm", "FuseActivation", "EliminateDeadCode"],
             PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
         Assert.All(PassPipeline.Standard("tflite").Passes, p => Assert.False(string.IsNullOrWhiteSpace(p.Description)));
+        Assert.Contains(PassPipeline.Standard(ModelFormat.Caffe, new ConversionOptions { FuseBn = true }).Passes, p => p is FuseBatchNormIntoConv);
         Assert.Throws<ArgumentException>(() => PassPipeline.Standard("keras"));
     }
 

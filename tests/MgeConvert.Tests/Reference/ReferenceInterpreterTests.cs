@@ -30,6 +30,21 @@ public class ReferenceInterpreterTests
     }
 
     [Fact]
+    public void IntermediatesAreAvailableByName()
+    {
+        var b = new GraphBuilder("net");
+        var x = b.Input("x", DataType.Float32, Shape.Of(2));
+        var neg = b.ApplyNamed("neg", ["negated"], new Unary(UnaryFunction.Neg), x)[0];
+        b.Output(b.ApplyNamed("exp", ["result"], new Unary(UnaryFunction.Exp), neg)[0]);
+
+        var values = ReferenceInterpreter.RunWithIntermediates(b.Graph, new Dictionary<string, Tensor> { ["x"] = F(0, 1) });
+
+        AssertValues(values["negated"], 0, -1);
+        AssertValues(values["result"], 1, Math.Exp(-1));
+        AssertValues(values["x"], 0, 1);
+    }
+
+    [Fact]
     public void ConstantGraphOutputsAreReturned()
     {
         var b = new GraphBuilder("c");
