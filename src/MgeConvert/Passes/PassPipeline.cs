@@ -9,11 +9,6 @@ public sealed class PassPipeline
     public PassPipeline(IEnumerable<IPass> passes)
     {
         Passes = [.. passes];
-        var duplicate = Passes.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new ArgumentException($"pass {duplicate.Key} appears twice in the pipeline");
-        }
     }
 
     public PassPipeline(params IPass[] passes)
@@ -75,6 +70,11 @@ public sealed class PassPipeline
     {
         context ??= new PassContext();
         var report = new PassReport();
+        if (ValidateAfterEachPass)
+        {
+            Validate(graph, "the graph given to the pass pipeline is invalid");
+        }
+
         foreach (var pass in Passes)
         {
             var before = OpCounts(graph);
@@ -82,12 +82,7 @@ public sealed class PassPipeline
             pass.Run(graph, context);
             if (ValidateAfterEachPass)
             {
-                var problems = GraphValidator.Check(graph);
-                if (problems.Count > 0)
-                {
-                    throw new IrException($"pass {pass.Name} left an invalid graph:{Environment.NewLine}  " +
-                        string.Join(Environment.NewLine + "  ", problems));
-                }
+                Validate(graph, $"pass {pass.Name} left an invalid graph");
             }
 
             var after = OpCounts(graph);
@@ -99,6 +94,15 @@ public sealed class PassPipeline
         }
 
         return report;
+    }
+
+    private static void Validate(Graph graph, string what)
+    {
+        var problems = GraphValidator.Check(graph);
+        if (problems.Count > 0)
+        {
+            throw new IrException($"{what}:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+        }
     }
 
     private static Dictionary<string, int> OpCounts(Graph graph) =>

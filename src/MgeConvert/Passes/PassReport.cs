@@ -20,6 +20,7 @@ public sealed class PassReport
 {
     public List<PassRecord> Records { get; } = [];
 
+    /// <summary>The first record of the named pass.</summary>
     public PassRecord this[string pass] => Records.First(r => r.Pass == pass);
 
     public override string ToString()
