@@ -138,7 +138,7 @@ internal static class ConvolutionKernels
 
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = Activation.Apply(op.Activation, TensorValues.RoundTo(ElementType.Float32, result[i]));
+            result[i] = Activation.Apply(op.Activation, TensorValues.RoundTo(context.OutputType().Element, result[i]));
         }
 
         var dims = new long[xDims.Length];
@@ -238,7 +238,7 @@ internal static class ConvolutionKernels
         for (var i = 0; i < result.Length; i++)
         {
             var sum = result[i] + (bias?[i / plane % outChannels] ?? 0);
-            result[i] = Activation.Apply(op.Activation, TensorValues.RoundTo(ElementType.Float32, sum));
+            result[i] = Activation.Apply(op.Activation, TensorValues.RoundTo(context.OutputType().Element, sum));
         }
 
         var dims = new long[xDims.Length];

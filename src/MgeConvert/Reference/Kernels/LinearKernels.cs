@@ -122,7 +122,7 @@ internal static class LinearKernels
 
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = Activation.Apply(activation, TensorValues.RoundTo(ElementType.Float32, result[i]));
+            result[i] = Activation.Apply(activation, TensorValues.RoundTo(context.OutputType().Element, result[i]));
         }
 
         return context.Reals(dims, result);
