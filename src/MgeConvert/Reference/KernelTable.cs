@@ -20,7 +20,7 @@ public sealed class KernelTable
     /// <summary>The table with every IR op.</summary>
     public static KernelTable Default { get; } = CreateDefault();
 
-    public void Add<T>(Func<T, KernelContext, Tensor[]> kernel)
+    internal void Add<T>(Func<T, KernelContext, Tensor[]> kernel)
         where T : Op => _kernels[typeof(T)] = (op, context) => kernel((T)op, context);
 
     public bool Supports(Op op) => _kernels.ContainsKey(op.GetType());
