@@ -1,0 +1,110 @@
+using MgeConvert.Formats;
+using MgeConvert.Ir;
+
+namespace MgeConvert.Passes;
+
+/// <summary>Ordered passes run one after the other, with a <see cref="PassReport"/> of what each changed.</summary>
+public sealed class PassPipeline
+{
+    public PassPipeline(IEnumerable<IPass> passes)
+    {
+        Passes = [.. passes];
+    }
+
+    public PassPipeline(params IPass[] passes)
+        : this((IEnumerable<IPass>)passes)
+    {
+    }
+
+    public IReadOnlyList<IPass> Passes { get; }
+
+    /// <summary>Validate the graph after every pass (on in debug builds; tests turn it on).</summary>
+    public bool ValidateAfterEachPass { get; init; } =
+#if DEBUG
+        true;
+#else
+        false;
+#endif
+
+    /// <summary>
+    /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
+    /// batch-norm fusion when asked; TFLite also expands the remaining batch norms (it has no such op) and fuses
+    /// activations into the ops that carry them.
+    /// </summary>
+    public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
+    {
+        var passes = new List<IPass> { new RemoveIdentity(), new FoldConstants() };
+        if (fuseBatchNorm || target == ModelFormat.TFLite)
+        {
+            passes.Add(new FuseBatchNormIntoConv());
+        }
+
+        if (target == ModelFormat.TFLite)
+        {
+            passes.Add(new ExpandBatchNorm());
+            passes.Add(new FuseActivation());
+        }
+
+        passes.Add(new EliminateDeadCode());
+        return new PassPipeline(passes);
+    }
+
+    /// <summary><see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn).</summary>
+    public static PassPipeline Standard(ModelFormat target, ConversionOptions options) => Standard(target, options.FuseBn);
+
+    /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
+    public static PassPipeline Standard(string target, bool fuseBatchNorm = false) => Standard(
+        target.ToLowerInvariant() switch
+        {
+            "onnx" => ModelFormat.Onnx,
+            "tflite" => ModelFormat.TFLite,
+            "caffe" => ModelFormat.Caffe,
+            "torchscript" or "ts" => ModelFormat.TorchScript,
+            "mge" => ModelFormat.Mge,
+            "tm" or "tracedmodule" => ModelFormat.TracedModule,
+            _ => throw new ArgumentException($"unknown target {target}; expected onnx, tflite, caffe, torchscript, mge or tm"),
+        },
+        fuseBatchNorm);
+
+    public PassReport Run(Graph graph, PassContext? context = null)
+    {
+        context ??= new PassContext();
+        var report = new PassReport();
+        if (ValidateAfterEachPass)
+        {
+            Validate(graph, "the graph given to the pass pipeline is invalid");
+        }
+
+        foreach (var pass in Passes)
+        {
+            var before = OpCounts(graph);
+            var nodesBefore = graph.Nodes.Count;
+            pass.Run(graph, context);
+            if (ValidateAfterEachPass)
+            {
+                Validate(graph, $"pass {pass.Name} left an invalid graph");
+            }
+
+            var after = OpCounts(graph);
+            var changes = before.Keys.Union(after.Keys)
+                .Select(k => (Op: k, Delta: after.GetValueOrDefault(k) - before.GetValueOrDefault(k)))
+                .Where(p => p.Delta != 0)
+                .ToDictionary(p => p.Op, p => p.Delta, StringComparer.Ordinal);
+            report.Records.Add(new PassRecord(pass.Name, nodesBefore, graph.Nodes.Count, changes, context.TakeNotes()));
+        }
+
+        return report;
+    }
+
+    private static void Validate(Graph graph, string what)
+    {
+        var problems = GraphValidator.Check(graph);
+        if (problems.Count > 0)
+        {
+            throw new IrException($"{what}:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems));
+        }
+    }
+
+    private static Dictionary<string, int> OpCounts(Graph graph) =>
+        graph.Nodes.GroupBy(n => n.Op.Name).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+}

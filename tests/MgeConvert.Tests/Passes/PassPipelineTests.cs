@@ -1,0 +1,77 @@
+using MgeConvert.Formats;
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+using MgeConvert.Passes;
+using MgeConvert.Reference;
+using MgeConvert.Tests.Support;
+
+namespace MgeConvert.Tests.Passes;
+
+public class PassPipelineTests
+{
+    private sealed class DropFirstNode : IPass
+    {
+        public string Name => "DropFirstNode";
+
+        public string Description => "Deliberately breaks the graph.";
+
+        public void Run(Graph graph, PassContext context) => graph.Nodes.RemoveAt(0);
+    }
+
+    [Fact]
+    public void StandardOrdersPerTarget()
+    {
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "EliminateDeadCode"], PassPipeline.Standard("onnx").Passes.Select(p => p.Name));
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FuseBatchNormIntoConv", "EliminateDeadCode"],
+            PassPipeline.Standard(ModelFormat.Onnx, fuseBatchNorm: true).Passes.Select(p => p.Name));
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FuseBatchNormIntoConv", "ExpandBatchNorm", "FuseActivation", "EliminateDeadCode"],
+            PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
+        Assert.All(PassPipeline.Standard("tflite").Passes, p => Assert.False(string.IsNullOrWhiteSpace(p.Description)));
+        Assert.Contains(PassPipeline.Standard(ModelFormat.Caffe, new ConversionOptions { FuseBn = true }).Passes, p => p is FuseBatchNormIntoConv);
+        Assert.Throws<ArgumentException>(() => PassPipeline.Standard("keras"));
+    }
+
+    [Fact]
+    public void StandardTflitePipelineReportsEachPassAndKeepsNumbers()
+    {
+        var b = new GraphBuilder("net");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 3, 6, 6));
+        var w = b.Constant("w", GraphCheck.RandomFloats(new Random(7), Shape.Of(4, 3, 3, 3)));
+        var id = b.Apply(new Identity(), x);
+        var conv = b.Apply(new Conv([2, 2], [1, 1, 1, 1], [1, 1]), id, w);
+        var bn = b.Apply(new BatchNorm(), [conv, .. BatchNormParameters.Constants(b, 4, seed: 2)]);
+        var relu = b.Apply(new Unary(UnaryFunction.Relu), bn);
+        var bn2 = b.Apply(new BatchNorm(), [relu, .. BatchNormParameters.Constants(b, 4, seed: 3)]);
+        var half = b.Apply(new Binary(BinaryFunction.Div), b.Constant(Tensor.Scalar(1)), b.Constant(Tensor.Scalar(2)));
+        var scaled = b.Apply(new Binary(BinaryFunction.Mul), bn2, half);
+        b.Apply(new Unary(UnaryFunction.Exp), scaled);
+        b.Output(b.ApplyNamed("drop", ["out"], new Dropout(), scaled)[0]);
+
+        var inputs = GraphCheck.RandomInputs(b.Graph);
+        var before = ReferenceInterpreter.Run(b.Graph, inputs);
+        var report = PassPipeline.Standard("tflite").Run(b.Graph);
+        GraphCheck.AssertSameOutputs(before, ReferenceInterpreter.Run(b.Graph, inputs));
+
+        Assert.Equal(9, report["RemoveIdentity"].NodesBefore);
+        Assert.Equal(7, report["RemoveIdentity"].NodesAfter);
+        Assert.Equal(-1, report["FoldConstants"].OpCountChanges["Div"]);
+        Assert.Equal(-1, report["FuseBatchNormIntoConv"].OpCountChanges["BatchNorm"]);
+        Assert.Equal(1, report["ExpandBatchNorm"].OpCountChanges["Add"]);
+        Assert.Equal(-1, report["FuseActivation"].OpCountChanges["Relu"]);
+        Assert.Equal(-1, report["EliminateDeadCode"].OpCountChanges["Exp"]);
+        Assert.Equal(["Conv", "Mul", "Add", "Mul"], b.Graph.Nodes.Select(n => n.Op.Name));
+        Assert.Equal("out", b.Graph.Outputs[0].Name);
+        Assert.Contains("FuseBatchNormIntoConv", report.ToString());
+    }
+
+    [Fact]
+    public void ValidationNamesThePassThatBrokeTheGraph()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, Shape.Of(2));
+        var y = b.Apply(new Unary(UnaryFunction.Exp), x);
+        b.Output(b.Apply(new Unary(UnaryFunction.Log), y));
+        var error = Assert.Throws<IrException>(() => new PassPipeline(new DropFirstNode()) { ValidateAfterEachPass = true }.Run(b.Graph));
+        Assert.Contains("DropFirstNode", error.Message);
+    }
+}
