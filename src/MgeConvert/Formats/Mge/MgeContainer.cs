@@ -44,7 +44,7 @@ internal static class MgeDetector
         if (rest.Length >= 2 && rest[0] == 0x80 && rest[1] is >= 2 and <= 5)
         {
             throw new ModelFormatException(file,
-                "this is a weights/state file (a Python pickle, e.g. written by megengine.save), not a graph dump; " +
+                "this is a weights/state file (a Python pickle), not a graph dump (e.g. written by megengine.save); " +
                 "dump the model with jit.trace(...).dump(...) to get a .mge graph, or convert a TracedModule .tm file", pos);
         }
 
