@@ -111,6 +111,7 @@ internal static class MgeGraphConverter
 
         var cx = new MgeConversion(path, dump, builder);
         var unsupported = new List<UnsupportedOp>();
+        var named = new HashSet<Value>();
         foreach (var op in dump.Operators)
         {
             cx.Current = op;
@@ -138,6 +139,11 @@ internal static class MgeGraphConverter
             {
                 if (k < values.Length && values[k] is { } v)
                 {
+                    if (v.Producer is not null && named.Add(v) && dump.VarNames.TryGetValue(op.Outputs[k], out var varName) && varName.Length > 0)
+                    {
+                        v.Name = builder.Graph.UniqueName(varName);
+                    }
+
                     cx.Bind(op.Outputs[k], v);
                 }
                 else
