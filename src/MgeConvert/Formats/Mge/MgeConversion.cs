@@ -8,6 +8,7 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
 {
     private readonly Dictionary<int, Value> _vars = [];
     private readonly Dictionary<int, string> _unavailable = [];
+    private readonly Dictionary<Value, Value> _dequantized = [];
 
     public string File { get; } = file;
 
@@ -77,7 +78,20 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
     }
 
     /// <summary>Float view of a value: quantized values are dequantized with a Cast.</summary>
-    public Value Float(Value v) => v.DType.IsQuantized ? Apply(new Cast(DataType.Float32), v) : v;
+    public Value Float(Value v)
+    {
+        if (!v.DType.IsQuantized)
+        {
+            return v;
+        }
+
+        if (!_dequantized.TryGetValue(v, out var f))
+        {
+            _dequantized[v] = f = Apply(new Cast(DataType.Float32), v);
+        }
+
+        return f;
+    }
 
     /// <summary>Casts a float result to <paramref name="target"/> when it differs (quantizes for quantized targets).</summary>
     public Value To(Value v, DataType target) => v.DType == target ? v : Apply(new Cast(target), v);
