@@ -77,7 +77,7 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
             ?? throw new MgeUnsupportedException($"{what} (input {index}) is computed at run time; only constant {what} is supported");
     }
 
-    /// <summary>Float view of a value: quantized values are dequantized with a Cast.</summary>
+    /// <summary>Float view of a value: quantized values are dequantized (a Cast; Int32 constants directly).</summary>
     public Value Float(Value v)
     {
         if (!v.DType.IsQuantized)
@@ -87,7 +87,11 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
 
         if (!_dequantized.TryGetValue(v, out var f))
         {
-            _dequantized[v] = f = Apply(new Cast(DataType.Float32), v);
+            // Int32 quantized constants are biases (scale = input scale × weight scale): stored as floats,
+            // since 32-bit dequantization is missing from many targets.
+            _dequantized[v] = f = v.Constant is { DType.Element: ElementType.Int32 } bias
+                ? Constant(Tensor.FromFloats(bias.Shape, bias.Dequantize()), v.Name)
+                : Apply(new Cast(DataType.Float32), v);
         }
 
         return f;

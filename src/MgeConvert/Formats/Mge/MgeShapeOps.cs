@@ -107,7 +107,7 @@ internal static class MgeShapeOps
         var axis = cx.Param<Axis>(OperatorParam.Axis).Axis_;
         var inputs = Enumerable.Range(0, cx.InputCount).Select(cx.In).ToArray();
         var target = cx.OutputDType(inputs[0].DType);
-        if (inputs.All(v => v.DType == target))
+        if (!target.IsQuantized && inputs.All(v => v.DType == target))
         {
             return [cx.Apply(new Ir.Ops.Concat(axis), inputs)];
         }
