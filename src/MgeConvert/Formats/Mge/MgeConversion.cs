@@ -98,7 +98,19 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
     }
 
     /// <summary>Casts a float result to <paramref name="target"/> when it differs (quantizes for quantized targets).</summary>
-    public Value To(Value v, DataType target) => v.DType == target ? v : Apply(new Cast(target), v);
+    /// <remarks>
+    /// Float results headed for QuantizedS32 (accumulators: scale = input scale × weight scale) stay float;
+    /// rounding to that tiny step changes nothing the following requantization can see.
+    /// </remarks>
+    public Value To(Value v, DataType target)
+    {
+        if (v.DType == target || (target is { IsQuantized: true, Element: ElementType.Int32 } && v.DType.Element == ElementType.Float32 && !v.DType.IsQuantized))
+        {
+            return v;
+        }
+
+        return Apply(new Cast(target), v);
+    }
 
     /// <summary>The output dtype the current operator declares (quantized operators), else <paramref name="fallback"/>.</summary>
     public DataType OutputDType(DataType fallback) =>
