@@ -7,7 +7,7 @@ namespace MgeConvert.Formats.Mge;
 internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder builder)
 {
     private readonly Dictionary<int, Value> _vars = [];
-    private readonly Dictionary<int, string> _unavailable = [];
+    private readonly Dictionary<int, string?> _unavailable = [];
     private readonly Dictionary<Value, Value> _dequantized = [];
 
     public string File { get; } = file;
@@ -20,7 +20,8 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
 
     public void Bind(int var, Value value) => _vars[var] = value;
 
-    public void MarkUnavailable(int var, string reason) => _unavailable[var] = reason;
+    /// <summary>Marks a var the IR has no value for; <paramref name="reason"/> null = it depends on an operator already reported.</summary>
+    public void MarkUnavailable(int var, string? reason) => _unavailable[var] = reason;
 
     public bool IsBound(int var) => _vars.ContainsKey(var);
 
@@ -33,7 +34,7 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
 
         if (_unavailable.TryGetValue(var, out var reason))
         {
-            throw new MgeUnsupportedException(reason);
+            throw reason is null ? new MgeSkippedException() : new MgeUnsupportedException(reason);
         }
 
         throw new ModelFormatException(File, $"{Current.Describe} reads var {var}, which no earlier operator produces", op: Current.Describe);

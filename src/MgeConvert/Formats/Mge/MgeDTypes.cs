@@ -30,3 +30,6 @@ internal static class MgeDTypes
 
 /// <summary>An operator (or one of its settings) MgeConvert cannot convert; collected, then reported all at once.</summary>
 internal sealed class MgeUnsupportedException(string reason) : Exception(reason);
+
+/// <summary>An operator reads a var of an operator that was already reported as unsupported.</summary>
+internal sealed class MgeSkippedException() : Exception("depends on an unsupported operator");

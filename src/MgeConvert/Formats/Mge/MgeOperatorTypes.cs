@@ -74,7 +74,6 @@ internal static class MgeOperatorTypes
         ("Where", "Where"),
         ("RelayoutFormatV1", "RelayoutFormat"),
         ("UniformRNGV1", "UniformRNG"),
-        ("Fill", "Fill"),
     ];
 
     private static readonly Dictionary<string, string> ByName = BuildNames();

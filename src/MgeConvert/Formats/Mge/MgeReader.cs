@@ -120,12 +120,16 @@ internal static class MgeGraphConverter
             {
                 values = MgeOpTable.Converters[op.Type](cx);
             }
-            catch (MgeUnsupportedException e)
+            catch (Exception e) when (e is MgeUnsupportedException or MgeSkippedException)
             {
-                unsupported.Add(new UnsupportedOp(op.Type, op.Name ?? $"#{op.Index}", e.Message));
+                if (e is MgeUnsupportedException)
+                {
+                    unsupported.Add(new UnsupportedOp(op.Type, op.Name ?? $"#{op.Index}", e.Message));
+                }
+
                 foreach (var id in op.Outputs)
                 {
-                    cx.MarkUnavailable(id, $"its input comes from unsupported {op.Describe}");
+                    cx.MarkUnavailable(id, null);
                 }
 
                 continue;
