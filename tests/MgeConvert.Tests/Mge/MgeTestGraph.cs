@@ -20,6 +20,16 @@ internal sealed class MgeTestGraph
         return Add("Host2DeviceCopy", name, [], tensors: [tensor]);
     }
 
+    /// <summary>A float32 ImmutableTensor holding <paramref name="data"/>; returns its var id.</summary>
+    public uint Constant(float[] data, params uint[] shape)
+    {
+        var bytes = new byte[data.Length * sizeof(float)];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        var tensor = Tensor.CreateTensor(_fb, default, Tensor.CreateShapeVector(_fb, shape),
+            CompNode.CreateCompNode(_fb, _fb.CreateString("xpux")), DType.CreateDType(_fb), dataOffset: Tensor.CreateDataVectorBlock(_fb, bytes));
+        return Add("ImmutableTensor", $"const{_names.Count}", [], tensors: [tensor]);
+    }
+
     /// <summary>An Elemwise operator of the given mode.</summary>
     public uint Elemwise(ElemwiseMode mode, params uint[] inputs) =>
         Add("Elemwise", $"elemwise{_names.Count}", inputs, OperatorParam.Elemwise, Formats.Mge.Fbs.Elemwise.CreateElemwise(_fb, mode).Value);

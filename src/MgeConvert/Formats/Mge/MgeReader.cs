@@ -51,6 +51,9 @@ public sealed class MgeReader : IModelReader
         }
 
         var graph = MgeGraphConverter.Convert(path, dump, options, Path.GetFileNameWithoutExtension(path));
+        graph.Metadata["source.format"] = "MegEngine graph dump";
+        graph.Metadata["source.container"] = dump.Container;
+        graph.Metadata["source.mge_version"] = dump.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var model = new ImportedModel(graph, ModelFormat.Mge, dump.Container);
         model.Details.Add($"container {dump.Container}, writer version {dump.Version}, {dump.Operators.Count} operators");
         if (layout.TestCaseCount > 0)
