@@ -100,7 +100,7 @@ internal sealed partial class CaffeLowering
                 Extra(node, "relu", "ReLU", [blob], [blob]);
                 break;
             case FusedActivation.Relu6:
-                Extra(node, "relu6", "Clip", [blob], [blob]).ClipParam = new ClipParameter { Min = 0, Max = 6 };
+                LowerClip(node, blob, blob, 0, 6, "relu6");
                 break;
             case FusedActivation.Sigmoid:
                 Extra(node, "sigmoid", "Sigmoid", [blob], [blob]);

@@ -20,35 +20,41 @@ internal sealed partial class CaffeLowering
         var f = binary.Function;
         if (a.Shape.Equals(b.Shape) && a.Shape.IsStatic)
         {
-            switch (f)
-            {
-                case BinaryFunction.Add or BinaryFunction.Sub or BinaryFunction.Mul or BinaryFunction.Max:
-                    var eltwise = Main(node, "Eltwise", [Blob(a), Blob(b)], [Define(node.Output)]);
-                    eltwise.EltwiseParam = new EltwiseParameter { Operation = f == BinaryFunction.Mul ? EltwiseParameter.Types.EltwiseOp.Prod : f == BinaryFunction.Max ? EltwiseParameter.Types.EltwiseOp.Max : EltwiseParameter.Types.EltwiseOp.Sum };
-                    if (f == BinaryFunction.Sub)
-                    {
-                        eltwise.EltwiseParam.Coeff.AddRange([1f, -1f]);
-                    }
-
-                    return;
-                case BinaryFunction.Min:
-                    // min(a, b) = -max(-a, -b)
-                    var negA = Power(node, "neg_a", Blob(a), TempBlob($"{node.Output.Name}/neg_a"), scale: -1);
-                    var negB = Power(node, "neg_b", Blob(b), TempBlob($"{node.Output.Name}/neg_b"), scale: -1);
-                    var max = TempBlob($"{node.Output.Name}/max");
-                    Main(node, "Eltwise", [negA, negB], [max]).EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Max };
-                    Power(node, "neg", max, Define(node.Output), scale: -1);
-                    return;
-                case BinaryFunction.Div:
-                    var inverse = Power(node, "reciprocal", Blob(b), TempBlob($"{node.Output.Name}/reciprocal"), power: -1);
-                    Main(node, "Eltwise", [Blob(a), inverse], [Define(node.Output)]).EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Prod };
-                    return;
-                default:
-                    throw new NotExpressibleException($"Caffe has no elementwise {f}");
-            }
+            EmitTensorBinary(node, f, Blob(a), Blob(b));
+            return;
         }
 
         LowerBroadcastBinary(node, f, a, b);
+    }
+
+    private void EmitTensorBinary(Node node, BinaryFunction f, string a, string b)
+    {
+        switch (f)
+        {
+            case BinaryFunction.Add or BinaryFunction.Sub or BinaryFunction.Mul or BinaryFunction.Max:
+                var eltwise = Main(node, "Eltwise", [a, b], [Define(node.Output)]);
+                eltwise.EltwiseParam = new EltwiseParameter { Operation = f == BinaryFunction.Mul ? EltwiseParameter.Types.EltwiseOp.Prod : f == BinaryFunction.Max ? EltwiseParameter.Types.EltwiseOp.Max : EltwiseParameter.Types.EltwiseOp.Sum };
+                if (f == BinaryFunction.Sub)
+                {
+                    eltwise.EltwiseParam.Coeff.AddRange([1f, -1f]);
+                }
+
+                return;
+            case BinaryFunction.Min:
+                // min(a, b) = -max(-a, -b)
+                var negA = Power(node, "neg_a", a, TempBlob($"{node.Output.Name}/neg_a"), scale: -1);
+                var negB = Power(node, "neg_b", b, TempBlob($"{node.Output.Name}/neg_b"), scale: -1);
+                var max = TempBlob($"{node.Output.Name}/max");
+                Main(node, "Eltwise", [negA, negB], [max]).EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Max };
+                Power(node, "neg", max, Define(node.Output), scale: -1);
+                return;
+            case BinaryFunction.Div:
+                var inverse = Power(node, "reciprocal", b, TempBlob($"{node.Output.Name}/reciprocal"), power: -1);
+                Main(node, "Eltwise", [a, inverse], [Define(node.Output)]).EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Prod };
+                return;
+            default:
+                throw new NotExpressibleException($"Caffe has no elementwise {f}");
+        }
     }
 
     /// <summary>Tensor ⊕ smaller tensor: Scale (Mul/Div) or Bias (Add/Sub) layers with a second bottom.</summary>
@@ -73,38 +79,22 @@ internal sealed partial class CaffeLowering
         }
 
         var bigBlob = Blob(big);
-        switch (f)
+        if (f is BinaryFunction.Mul || (f is BinaryFunction.Div && aIsBig))
         {
-            case BinaryFunction.Add:
-                break;
-            case BinaryFunction.Sub when aIsBig:
-                smallBlob = Power(node, "neg", smallBlob, TempBlob($"{node.Output.Name}/neg"), scale: -1);
-                break;
-            case BinaryFunction.Sub:
-                bigBlob = Power(node, "neg", bigBlob, TempBlob($"{node.Output.Name}/neg"), scale: -1);
-                break;
-            case BinaryFunction.Mul:
-                break;
-            case BinaryFunction.Div when aIsBig:
+            if (f is BinaryFunction.Div)
+            {
                 smallBlob = Power(node, "reciprocal", smallBlob, TempBlob($"{node.Output.Name}/reciprocal"), power: -1);
-                break;
-            case BinaryFunction.Div:
-                bigBlob = Power(node, "reciprocal", bigBlob, TempBlob($"{node.Output.Name}/reciprocal"), power: -1);
-                break;
-            default:
-                throw new NotExpressibleException($"Caffe cannot broadcast {f} ({a.Shape} and {b.Shape})");
+            }
+
+            Main(node, "Scale", [bigBlob, smallBlob], [Define(node.Output)]).ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length };
+            return;
         }
 
-        var additive = f is BinaryFunction.Add or BinaryFunction.Sub;
-        var layer = Main(node, additive ? "Bias" : "Scale", [bigBlob, smallBlob], [Define(node.Output)]);
-        if (additive)
-        {
-            layer.BiasParam = new BiasParameter { Axis = axis, NumAxes = dims.Length };
-        }
-        else
-        {
-            layer.ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length };
-        }
+        // Caffe has no broadcasting add: expand the small operand with ones(big) · small first.
+        var ones = Power(node, "ones", bigBlob, TempBlob($"{node.Output.Name}/ones"), scale: 0, shift: 1);
+        var expanded = TempBlob($"{node.Output.Name}/expanded");
+        Extra(node, "expand", "Scale", [ones, smallBlob], [expanded]).ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length };
+        EmitTensorBinary(node, f, aIsBig ? bigBlob : expanded, aIsBig ? expanded : bigBlob);
     }
 
     /// <summary>
@@ -156,29 +146,30 @@ internal sealed partial class CaffeLowering
 
         var (axis, dims) = BroadcastBlock(constant.Shape.ToArray(), StaticShape(x));
         var input = Blob(x);
-        if (constantFirst && f is BinaryFunction.Sub)
-        {
-            input = Power(node, "neg", input, TempBlob($"{node.Output.Name}/neg"), scale: -1);
-        }
-        else if (constantFirst && f is BinaryFunction.Div)
+        if (constantFirst && f is BinaryFunction.Div)
         {
             input = Power(node, "reciprocal", input, TempBlob($"{node.Output.Name}/reciprocal"), power: -1);
         }
 
-        switch (f)
+        var count = c.Length;
+        float[] Filled(float v) => Enumerable.Repeat(v, count).ToArray();
+        var (factor, shift) = f switch
         {
-            case BinaryFunction.Add or BinaryFunction.Sub:
-                var bias = Main(node, "Bias", [input], [output]);
-                bias.BiasParam = new BiasParameter { Axis = axis, NumAxes = dims.Length };
-                bias.Blobs.Add(Weights(f == BinaryFunction.Sub && !constantFirst ? Array.ConvertAll(c, v => -v) : c, dims));
-                break;
-            case BinaryFunction.Mul or BinaryFunction.Div:
-                var scale = Main(node, "Scale", [input], [output]);
-                scale.ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length };
-                scale.Blobs.Add(Weights(f == BinaryFunction.Div && !constantFirst ? Array.ConvertAll(c, v => 1 / v) : c, dims));
-                break;
-            default:
-                throw new NotExpressibleException($"Caffe has no {f} with a non-scalar constant");
+            BinaryFunction.Add => (Filled(1), c),
+            BinaryFunction.Sub when constantFirst => (Filled(-1), c),
+            BinaryFunction.Sub => (Filled(1), Array.ConvertAll(c, v => -v)),
+            BinaryFunction.Mul => (c, null),
+            BinaryFunction.Div when constantFirst => (c, null),
+            BinaryFunction.Div => (Array.ConvertAll(c, v => 1 / v), null),
+            _ => throw new NotExpressibleException($"Caffe has no {f} with a non-scalar constant"),
+        };
+
+        var scale = Main(node, "Scale", [input], [output]);
+        scale.ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length, BiasTerm = shift is not null };
+        scale.Blobs.Add(Weights(factor, dims));
+        if (shift is not null)
+        {
+            scale.Blobs.Add(Weights(shift, dims));
         }
     }
 
@@ -244,8 +235,45 @@ internal sealed partial class CaffeLowering
         return output;
     }
 
-    private void LowerClip(Node node, string input, string output, float min, float max) =>
-        Main(node, "Clip", [input], [output]).ClipParam = new ClipParameter { Min = min, Max = max };
+    /// <summary>
+    /// clip(x, min, max) from layers every Caffe reader knows (OpenCV has no Clip):
+    /// max(x, lo) = relu(x - lo) + lo and min(y, hi) = hi - relu(hi - y). In place when input = output.
+    /// </summary>
+    private void LowerClip(Node node, string input, string output, float min, float max, string? suffix = null)
+    {
+        var steps = new List<(string Suffix, string Type, PowerParameter? Power)>();
+        if (min > float.MinValue)
+        {
+            if (min != 0)
+            {
+                steps.Add(("below", "Power", new PowerParameter { Shift = -min }));
+            }
+
+            steps.Add(("lower", "ReLU", null));
+            if (min != 0)
+            {
+                steps.Add(("lower_back", "Power", new PowerParameter { Shift = min }));
+            }
+        }
+
+        if (max < float.MaxValue)
+        {
+            steps.Add(("above", "Power", new PowerParameter { Scale = -1, Shift = max }));
+            steps.Add(("upper", "ReLU", null));
+            steps.Add(("upper_back", "Power", new PowerParameter { Scale = -1, Shift = max }));
+        }
+
+        var current = input;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var (step, type, power) = steps[i];
+            var last = i == steps.Count - 1;
+            var top = last || input == output ? output : TempBlob($"{output}/{step}");
+            var layer = last && suffix is null ? Main(node, type, [current], [top]) : Extra(node, last ? suffix! : step, type, [current], [top]);
+            layer.PowerParam = power;
+            current = top;
+        }
+    }
 
     private void LowerUnary(Node node, UnaryFunction function)
     {
@@ -271,8 +299,9 @@ internal sealed partial class CaffeLowering
                 return;
             case UnaryFunction.HardSwish:
                 // x · clip(x/6 + 1/2, 0, 1)
-                var gate = Power(node, "gate", x, TempBlob($"{node.Output.Name}/gate"), scale: 1f / 6, shift: 0.5f);
-                Extra(node, "gate_clip", "Clip", [gate], [gate]).ClipParam = new ClipParameter { Min = 0, Max = 1 };
+                var linear = Power(node, "gate", x, TempBlob($"{node.Output.Name}/gate"), scale: 1f / 6, shift: 0.5f);
+                var gate = TempBlob($"{node.Output.Name}/gate_clipped");
+                LowerClip(node, linear, gate, 0, 1, "gate_clip");
                 Main(node, "Eltwise", [x, gate], [Define(node.Output)]).EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Prod };
                 return;
             default:
