@@ -9,6 +9,8 @@ public abstract class CaffeTestBase(ITestOutputHelper output) : IDisposable
 {
     internal OpenCvCaffe Caffe { get; } = new();
 
+    protected ITestOutputHelper Log { get; } = output;
+
     public void Dispose()
     {
         Caffe.Dispose();
@@ -24,12 +26,21 @@ public abstract class CaffeTestBase(ITestOutputHelper output) : IDisposable
     /// <summary>Converts and runs the graph, then compares every output with |Δ| ≤ 1e-5 + 1e-5·|ref|.</summary>
     internal void Check(GraphBuilder b, Nd[] inputs, Nd[] expected, ConversionOptions? options = null)
     {
-        var outputs = Caffe.Run(b.Graph, [.. inputs.Select(i => i.Data)], options);
+        float[][] outputs;
+        try
+        {
+            outputs = Caffe.Run(b.Graph, [.. inputs.Select(i => i.Data)], options);
+        }
+        finally
+        {
+            Log.WriteLine(Caffe.PrototxtText);
+        }
+
         for (var i = 0; i < expected.Length; i++)
         {
             var reference = Tensor.FromFloats(new Shape(expected[i].LongShape), expected[i].Data);
             var actual = Array.ConvertAll(outputs[i], v => (double)v);
-            output.WriteLine($"{b.Graph.Outputs[i].Name}: {actual.Length} values, max |Δ| = {NumericAssert.MaxAbsDiff(reference, actual):E2}");
+            Log.WriteLine($"{b.Graph.Outputs[i].Name}: {actual.Length} values, max |Δ| = {NumericAssert.MaxAbsDiff(reference, actual):E2}");
             NumericAssert.Close(reference, actual, 1e-5, 1e-5, b.Graph.Outputs[i].Name);
         }
     }

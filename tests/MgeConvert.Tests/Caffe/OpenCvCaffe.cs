@@ -19,6 +19,9 @@ internal sealed class OpenCvCaffe : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>The .prototxt of the last <see cref="Run"/>.</summary>
+    public string PrototxtText { get; private set; } = "";
+
     public string Prototxt => Path.Combine(Directory, "net.prototxt");
 
     public string CaffeModel => Path.Combine(Directory, "net.caffemodel");
@@ -46,6 +49,7 @@ internal sealed class OpenCvCaffe : IDisposable
     public float[][] Run(Graph graph, IReadOnlyList<float[]> inputs, ConversionOptions? options = null)
     {
         var net = Write(graph, options);
+        PrototxtText = File.ReadAllText(Prototxt);
         using var cv = CvDnn.ReadNetFromCaffe(Prototxt, CaffeModel) ?? throw new InvalidOperationException("OpenCV returned no network");
         Assert.False(cv.Empty(), "OpenCV loaded an empty network");
         var mats = new List<Mat>();
@@ -58,20 +62,7 @@ internal sealed class OpenCvCaffe : IDisposable
                 cv.SetInput(mat, graph.Inputs[i].Name);
             }
 
-            var layerNames = graph.Outputs.Select(o => ProducingLayer(net, o.Name)).ToArray();
-            var results = layerNames.Select(_ => new Mat()).ToArray();
-            cv.Forward(results, layerNames);
-            try
-            {
-                return [.. results.Select(ToFloats)];
-            }
-            finally
-            {
-                foreach (var r in results)
-                {
-                    r.Dispose();
-                }
-            }
+            return [.. graph.Outputs.Select(o => Forward(cv, net, o.Name))];
         }
         finally
         {
@@ -90,9 +81,29 @@ internal sealed class OpenCvCaffe : IDisposable
         }
     }
 
-    /// <summary>OpenCV addresses outputs by layer: the last layer writing the blob (in-place layers included).</summary>
-    private static string ProducingLayer(Formats.Caffe.Proto.NetParameter net, string blob) =>
-        net.Layer.Last(l => l.Top.Contains(blob)).Name;
+    /// <summary>
+    /// OpenCV addresses outputs by layer name, and renames some layers after their top blob: asks for the
+    /// last layer writing the blob (picking the blob among its outputs), else for the blob's name.
+    /// </summary>
+    private static float[] Forward(Net cv, Formats.Caffe.Proto.NetParameter net, string blob)
+    {
+        var layer = net.Layer.Last(l => l.Top.Contains(blob));
+        var known = cv.GetLayerNames();
+        var name = known.Contains(layer.Name) ? layer.Name : blob;
+        var results = layer.Top.Select(_ => new Mat()).ToArray();
+        try
+        {
+            cv.Forward(results, name);
+            return ToFloats(results[name == blob && layer.Top.Count == 1 ? 0 : layer.Top.IndexOf(blob)]);
+        }
+        finally
+        {
+            foreach (var r in results)
+            {
+                r.Dispose();
+            }
+        }
+    }
 
     private static float[] ToFloats(Mat mat)
     {

@@ -132,56 +132,82 @@ internal sealed partial class CaffeLowering
         }
     }
 
+    /// <summary>
+    /// Reductions over one contiguous block of axes, as pooling: the input is viewed as
+    /// (outer, 1, reduced, inner) and pooled with a (reduced x 1) window. Caffe's Reduction layer is not
+    /// used: it can only reduce all trailing axes, and OpenCV cannot read it.
+    /// </summary>
     private void LowerReduce(Node node, Reduce reduce)
     {
         var shape = StaticShape(node.Input(0));
         var axes = (reduce.Axes.Length == 0 ? Enumerable.Range(0, shape.Length) : reduce.Axes.Select(a => ShapeMath.Axis(a, shape.Length)))
             .Distinct().Order().ToArray();
-        var output = node.Output;
-        var outShape = StaticShape(output);
-        string reduced;
-        long[] reducedShape;
-        if (shape.Length == 4 && axes.SequenceEqual([2, 3]) && reduce.Kind is ReduceKind.Mean or ReduceKind.Max)
+        if (axes.Length == 0 || axes[^1] - axes[0] + 1 != axes.Length)
         {
-            reducedShape = [shape[0], shape[1], 1, 1];
-            reduced = reducedShape.SequenceEqual(outShape) ? Define(output) : TempBlob($"{output.Name}/pooled");
-            Main(node, "Pooling", [Blob(node.Input(0))], [reduced]).PoolingParam = new PoolingParameter
-            {
-                Pool = reduce.Kind == ReduceKind.Max ? PoolingParameter.Types.PoolMethod.Max : PoolingParameter.Types.PoolMethod.Ave,
-                GlobalPooling = true,
-            };
-        }
-        else
-        {
-            var operation = reduce.Kind switch
-            {
-                ReduceKind.Sum => ReductionParameter.Types.ReductionOp.Sum,
-                ReduceKind.Mean => ReductionParameter.Types.ReductionOp.Mean,
-                ReduceKind.SumSquare => ReductionParameter.Types.ReductionOp.Sumsq,
-                ReduceKind.L1 => ReductionParameter.Types.ReductionOp.Asum,
-                _ => throw new NotExpressibleException($"Caffe Reduction has no {reduce.Kind}"),
-            };
-
-            // Caffe's Reduction always reduces every axis from `axis` to the last one.
-            var first = axes[0];
-            if (!axes.SequenceEqual(Enumerable.Range(first, shape.Length - first)))
-            {
-                throw new NotExpressibleException($"Caffe Reduction reduces axes {first}..{shape.Length - 1} together, the model reduces [{string.Join(",", axes)}]");
-            }
-
-            if (first == 0)
-            {
-                throw new NotExpressibleException("Caffe Reduction over every axis yields a 0-d blob");
-            }
-
-            reducedShape = shape[..first];
-            reduced = reducedShape.SequenceEqual(outShape) ? Define(output) : TempBlob($"{output.Name}/reduced");
-            Main(node, "Reduction", [Blob(node.Input(0))], [reduced]).ReductionParam = new ReductionParameter { Operation = operation, Axis = first };
+            throw new NotExpressibleException($"Caffe can only reduce one contiguous block of axes, got [{string.Join(",", axes)}]");
         }
 
-        if (!reducedShape.SequenceEqual(outShape))
+        var outer = shape[..axes[0]].Aggregate(1L, (p, d) => p * d);
+        var reduced = shape[axes[0]..(axes[^1] + 1)].Aggregate(1L, (p, d) => p * d);
+        var inner = shape[(axes[^1] + 1)..].Aggregate(1L, (p, d) => p * d);
+        var (pre, pool, post) = reduce.Kind switch
         {
-            Extra(node, "reshape", "Reshape", [reduced], [Define(output)]).ReshapeParam = new ReshapeParameter { Shape = Shape(outShape) };
+            ReduceKind.Mean => (null, PoolingParameter.Types.PoolMethod.Ave, null),
+            ReduceKind.Max => (null, PoolingParameter.Types.PoolMethod.Max, null),
+            ReduceKind.Min => (Step("negate", "Power", new PowerParameter { Scale = -1 }), PoolingParameter.Types.PoolMethod.Max,
+                Step("negate_back", "Power", new PowerParameter { Scale = -1 })),
+            ReduceKind.Sum => (null, PoolingParameter.Types.PoolMethod.Ave, Step("sum", "Power", new PowerParameter { Scale = reduced })),
+            ReduceKind.SumSquare => (Step("square", "Power", new PowerParameter { Power = 2 }), PoolingParameter.Types.PoolMethod.Ave,
+                Step("sum", "Power", new PowerParameter { Scale = reduced })),
+            ReduceKind.L1 => (Step("abs", "AbsVal", null), PoolingParameter.Types.PoolMethod.Ave,
+                Step("sum", "Power", new PowerParameter { Scale = reduced })),
+            _ => throw new NotExpressibleException($"Caffe has no reduction {reduce.Kind}"),
+        };
+
+        var spatial = shape.Length == 4 && axes.SequenceEqual([2, 3]);
+        var steps = new List<(string Suffix, string Type, Action<LayerParameter>? Configure)>();
+        if (pre is not null)
+        {
+            steps.Add(pre.Value);
+        }
+
+        if (!spatial)
+        {
+            steps.Add(("view", "Reshape", l => l.ReshapeParam = new ReshapeParameter { Shape = Shape([outer, 1, reduced, inner]) }));
+        }
+
+        steps.Add(("pool", "Pooling", l => l.PoolingParam = spatial
+            ? new PoolingParameter { Pool = pool, GlobalPooling = true }
+            : new PoolingParameter { Pool = pool, KernelH = (uint)reduced, KernelW = 1, StrideH = 1, StrideW = 1 }));
+        if (post is not null)
+        {
+            steps.Add(post.Value);
+        }
+
+        long[] pooledShape = spatial ? [shape[0], shape[1], 1, 1] : [outer, 1, 1, inner];
+        if (!pooledShape.SequenceEqual(StaticShape(node.Output)))
+        {
+            steps.Add(("reshape", "Reshape", l => l.ReshapeParam = new ReshapeParameter { Shape = Shape(StaticShape(node.Output)) }));
+        }
+
+        Chain(node, Blob(node.Input(0)), Define(node.Output), steps);
+    }
+
+    private static (string Suffix, string Type, Action<LayerParameter>? Configure)? Step(string suffix, string type, PowerParameter? power) =>
+        (suffix, type, power is null ? null : l => l.PowerParam = power);
+
+    /// <summary>Layers applied one after another; the last one carries the node's name and writes <paramref name="output"/>.</summary>
+    private void Chain(Node node, string input, string output, IReadOnlyList<(string Suffix, string Type, Action<LayerParameter>? Configure)> steps)
+    {
+        var current = input;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var (suffix, type, configure) = steps[i];
+            var last = i == steps.Count - 1;
+            var top = last ? output : TempBlob($"{output}/{suffix}");
+            var layer = last ? Main(node, type, [current], [top]) : Extra(node, suffix, type, [current], [top]);
+            configure?.Invoke(layer);
+            current = top;
         }
     }
 
