@@ -191,4 +191,27 @@ public class CaffeTensorTests(ITestOutputHelper output) : CaffeTestBase(output)
         var conv2 = Reference.Conv2d(x, w, null, [1, 1], [1, 1, 1, 1], [1, 1], 1);
         Check(b, [x], [Reference.BatchNorm(conv2, gamma, beta, mean, variance, 1e-5f)], Caffe.Options(fuseBn: fuseBn));
     }
+
+    [Theory]
+    [InlineData(ReduceKind.Min)]
+    [InlineData(ReduceKind.Max)]
+    [InlineData(ReduceKind.Mean)]
+    public void ReduceMiddleAxis(ReduceKind kind)
+    {
+        var x = Nd.Random(67, 2, 3, 4);
+        var b = new GraphBuilder("reduce_middle");
+        b.Output(b.Apply(new Reduce(kind, [1], KeepDims: false), Input(b, "x", x)));
+
+        var expected = new float[8];
+        for (var i = 0; i < 2; i++)
+        {
+            for (var k = 0; k < 4; k++)
+            {
+                var column = Enumerable.Range(0, 3).Select(j => x.Data[(i * 12) + (j * 4) + k]).ToArray();
+                expected[(i * 4) + k] = kind switch { ReduceKind.Min => column.Min(), ReduceKind.Max => column.Max(), _ => column.Average() };
+            }
+        }
+
+        Check(b, [x], [new Nd(expected, [2, 4])]);
+    }
 }
