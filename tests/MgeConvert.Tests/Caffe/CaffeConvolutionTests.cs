@@ -115,4 +115,18 @@ public class CaffeConvolutionTests(ITestOutputHelper output) : CaffeTestBase(out
 
         Check(b, [x], [new Nd(expected, [1, 2, 6, 8])]);
     }
+
+    [Fact]
+    public void ZeroPadBeforeConvMergesIntoItsPadding()
+    {
+        var x = Nd.Random(16, 1, 2, 5, 5);
+        var w = Nd.Random(17, 3, 2, 3, 3);
+        var b = new GraphBuilder("pad_conv");
+        var padded = b.Apply(new Pad([0, 0, 2, 1, 0, 0, 1, 1]), Input(b, "x", x));
+        b.Output(b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), padded, Const(b, "w", w)));
+
+        var net = Caffe.Write(b.Graph);
+        Assert.DoesNotContain(net.Layer, l => l.Name == "pad");
+        Check(b, [x], [Reference.Conv2d(x, w, null, [1, 1], [2, 1, 1, 1], [1, 1], 1)]);
+    }
 }

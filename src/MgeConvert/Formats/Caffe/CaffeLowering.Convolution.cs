@@ -11,6 +11,12 @@ internal sealed partial class CaffeLowering
     {
         Require2D(conv.SpatialRank);
         var x = node.Input(0);
+        if (x.Producer is { Op: Pad pad } padNode && _foldedPads.Contains(padNode))
+        {
+            conv = conv with { Pads = [conv.Pads[0] + pad.Pads[2], conv.Pads[1] + pad.Pads[3], conv.Pads[2] + pad.Pads[6], conv.Pads[3] + pad.Pads[7]] };
+            x = padNode.Input(0);
+        }
+
         var w = node.Input(1);
         var weightShape = StaticShape(w);
         var weights = Constant(node, 1, "convolution weight");

@@ -65,6 +65,13 @@ internal sealed partial class CaffeLowering
                 _skipped.Add(node);
             }
 
+            if (node.Op is Pad { Mode: PadMode.Constant, ConstantValue: 0 } pad && IsSpatialPad(pad, node.Input(0))
+                && HasConsumersOnly(node.Output, n => n.Op is Conv { SpatialRank: 2 } && n.Input(0) == node.Output))
+            {
+                _skipped.Add(node);
+                _foldedPads.Add(node);
+            }
+
             if (_backend == CaffeBackend.Nnie && node.Op is Flatten { Axis: 1 } && HasConsumersOnly(node.Output, n => n.Op is Gemm or MatMul))
             {
                 _skipped.Add(node);
@@ -74,6 +81,12 @@ internal sealed partial class CaffeLowering
     }
 
     private readonly HashSet<Node> _nnieDroppedFlattens = [];
+
+    /// <summary>Zero pads of H and W that only feed convolutions: merged into the convolutions' own padding.</summary>
+    private readonly HashSet<Node> _foldedPads = [];
+
+    private static bool IsSpatialPad(Pad pad, Value input) =>
+        input.Shape is { HasRank: true, Rank: 4 } && pad.Pads.All(p => p >= 0) && pad.Pads[0] == 0 && pad.Pads[1] == 0 && pad.Pads[4] == 0 && pad.Pads[5] == 0;
 
     private static bool CanFoldBatchNorm(Node producer) =>
         producer.Op switch

@@ -318,8 +318,8 @@ internal sealed partial class CaffeLowering
             return;
         }
 
-        var inPlace = _backend == CaffeBackend.Nnie && !_graph.Inputs.Contains(input) && HasSingleConsumer(input, out _)
-            && !_graphOutputs.Contains(node.Output);
+        var inPlace = _backend == CaffeBackend.Nnie && input.Producer is not null && Blob(input) == input.Name
+            && HasSingleConsumer(input, out _) && !_graphOutputs.Contains(node.Output);
         var top = inPlace ? Blob(input) : Define(node.Output);
         if (inPlace)
         {
