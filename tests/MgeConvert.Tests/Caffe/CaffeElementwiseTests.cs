@@ -72,7 +72,6 @@ public class CaffeElementwiseTests(ITestOutputHelper output) : CaffeTestBase(out
     public void BroadcastTensorOperand(BinaryFunction function)
     {
         var x = Nd.Random(28, 2, 3, 4, 4);
-        var s = Nd.Random(29, 2, 3, 1, 1);
         var b = new GraphBuilder("broadcast");
         var xv = Input(b, "x", x);
         var pooled = b.Apply(new GlobalPool(PoolKind.Average), xv);
@@ -80,7 +79,6 @@ public class CaffeElementwiseTests(ITestOutputHelper output) : CaffeTestBase(out
 
         var gap = Reference.Pool2d(x, max: false, [4, 4], [1, 1], [0, 0, 0, 0], countIncludePad: false);
         Check(b, [x], [Reference.Binary(gap, x, Apply(function))]);
-        _ = s;
     }
 
     public static TheoryData<string> Activations => new()

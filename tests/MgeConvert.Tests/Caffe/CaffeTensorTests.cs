@@ -214,4 +214,24 @@ public class CaffeTensorTests(ITestOutputHelper output) : CaffeTestBase(output)
 
         Check(b, [x], [new Nd(expected, [2, 4])]);
     }
+
+    [Fact]
+    public void TileAndExpandRepeatTheInput()
+    {
+        var x = Nd.Random(68, 1, 2, 1, 3);
+        var b = new GraphBuilder("tile_expand");
+        var xv = Input(b, "x", x);
+        b.Output(b.Apply(new Tile([2, 1, 1, 2]), xv));
+        b.Output(b.Apply(new Expand([2, 4, 3]), xv));
+
+        var tiled = new float[24];
+        for (var i = 0; i < 24; i++)
+        {
+            var c = i / 6 % 2;
+            var w = i % 6 % 3;
+            tiled[i] = x.Data[(c * 3) + w];
+        }
+
+        Check(b, [x], [new Nd(tiled, [2, 2, 1, 6]), Reference.Binary(x, new Nd(new float[24], [1, 2, 4, 3]), (p, _) => p)]);
+    }
 }

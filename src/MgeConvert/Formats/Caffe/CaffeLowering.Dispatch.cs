@@ -43,6 +43,9 @@ internal sealed partial class CaffeLowering
             case Split split: LowerSplit(node, split); break;
             case Reduce reduce: LowerReduce(node, reduce); break;
             case Resize resize: LowerResize(node, resize); break;
+            case Tile tile: LowerRepeat(node, tile.Repeats); break;
+            case Expand: LowerExpand(node); break;
+            case Cast cast when cast.To.IsFloat && node.Input(0).DType.IsFloat: LowerIdentity(node); break;
             default: throw new NotExpressibleException("Caffe has no layer for this op");
         }
 

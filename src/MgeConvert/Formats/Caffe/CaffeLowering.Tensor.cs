@@ -253,4 +253,50 @@ internal sealed partial class CaffeLowering
         CoordinateTransform.TfHalfPixelForNearest => resize.Rounding == NearestRounding.Floor,
         _ => false,
     };
+
+    private void LowerExpand(Node node)
+    {
+        var inShape = StaticShape(node.Input(0));
+        var outShape = StaticShape(node.Output);
+        var aligned = new long[outShape.Length];
+        Array.Fill(aligned, 1);
+        inShape.CopyTo(aligned, outShape.Length - inShape.Length);
+        var input = Blob(node.Input(0));
+        if (aligned.Length != inShape.Length)
+        {
+            input = TempBlob($"{node.Output.Name}/aligned");
+            Extra(node, "align", "Reshape", [Blob(node.Input(0))], [input]).ReshapeParam = new ReshapeParameter { Shape = Shape(aligned) };
+        }
+
+        EmitRepeat(node, input, [.. outShape.Select((d, i) => aligned[i] == d ? 1 : d)]);
+    }
+
+    private void LowerRepeat(Node node, long[] repeats) => EmitRepeat(node, Blob(node.Input(0)), repeats);
+
+    /// <summary>Tiling as Concat layers that take the same bottom several times (one per repeated axis).</summary>
+    private void EmitRepeat(Node node, string input, long[] repeats)
+    {
+        var axes = Enumerable.Range(0, repeats.Length).Where(a => repeats[a] != 1).ToArray();
+        if (axes.Any(a => repeats[a] < 1))
+        {
+            throw new NotExpressibleException("Caffe cannot repeat an axis zero times");
+        }
+
+        if (axes.Length == 0)
+        {
+            Power(node, null, input, Define(node.Output));
+            return;
+        }
+
+        var current = input;
+        foreach (var axis in axes)
+        {
+            var last = axis == axes[^1];
+            var top = last ? Define(node.Output) : TempBlob($"{node.Output.Name}/tile{axis}");
+            var layer = last ? Main(node, "Concat", Enumerable.Repeat(current, (int)repeats[axis]), [top])
+                : Extra(node, $"tile{axis}", "Concat", Enumerable.Repeat(current, (int)repeats[axis]), [top]);
+            layer.ConcatParam = new ConcatParameter { Axis = axis };
+            current = top;
+        }
+    }
 }
