@@ -16,6 +16,7 @@ internal sealed partial class CaffeLowering
     private readonly CaffeBackend _backend;
     private readonly Dictionary<Value, string> _blobs = [];
     private readonly HashSet<string> _blobNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _definedBlobs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _layerNames = new(StringComparer.Ordinal);
     private readonly List<LayerParameter> _layers = [];
     private readonly Dictionary<Value, List<Node>> _consumers;
@@ -116,7 +117,7 @@ internal sealed partial class CaffeLowering
         return _blobs.TryGetValue(value, out var name) ? name : throw new NotExpressibleException($"operand {value.Name} is not computed by any layer");
     }
 
-    /// <summary>Gives an IR value its blob (named after the value).</summary>
+    /// <summary>Gives an IR value its blob, named after the value (made unique if two values share a name).</summary>
     private string Define(Value value)
     {
         if (_blobs.TryGetValue(value, out var existing))
@@ -124,9 +125,11 @@ internal sealed partial class CaffeLowering
             return existing;
         }
 
-        _blobNames.Add(value.Name);
-        _blobs[value] = value.Name;
-        return value.Name;
+        var name = _definedBlobs.Add(value.Name) ? value.Name : Unique(_blobNames, value.Name);
+        _definedBlobs.Add(name);
+        _blobNames.Add(name);
+        _blobs[value] = name;
+        return name;
     }
 
     private void Alias(Value value, string blob) => _blobs[value] = blob;

@@ -19,7 +19,7 @@ public sealed class CaffeWriter : IModelWriter
         var caffemodel = options.CaffeModel ?? throw new ArgumentException("Caffe output needs a caffemodel path", nameof(options));
         var net = BuildNet(graph, options, prototxt);
         var weights = net.ToByteArray();
-        var text = Encoding.UTF8.GetBytes(CaffeTextFormat.Print(WithoutBlobs(net)));
+        var text = Encoding.UTF8.GetBytes(ToPrototxt(net));
         return
         [
             new OutputFile(prototxt, s => s.Write(text)),
