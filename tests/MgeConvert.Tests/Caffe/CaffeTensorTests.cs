@@ -234,4 +234,30 @@ public class CaffeTensorTests(ITestOutputHelper output) : CaffeTestBase(output)
 
         Check(b, [x], [new Nd(tiled, [2, 2, 1, 6]), Reference.Binary(x, new Nd(new float[24], [1, 2, 4, 3]), (p, _) => p)]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BatchNorm1d(bool fuseBn)
+    {
+        var x = Nd.Random(69, 4, 3);
+        var (gamma, beta, mean) = (Nd.Random(57, 3).Data, Nd.Random(58, 3).Data, Nd.Random(59, 3).Data);
+        var variance = Reference.Map(Nd.Random(60, 3), v => v + 1.5).Data;
+        var b = new GraphBuilder("bn1d");
+        b.Output(b.Apply(new BatchNorm(), Input(b, "x", x), Const(b, "gamma", gamma), Const(b, "beta", beta), Const(b, "mean", mean), Const(b, "var", variance)));
+
+        Check(b, [x], [Reference.BatchNorm(x, gamma, beta, mean, variance, 1e-5f)], Caffe.Options(fuseBn: fuseBn));
+    }
+
+    [Fact]
+    public void MatMulOn3DInputUsesInnerProductAxis()
+    {
+        var x = Nd.Random(75, 2, 3, 6);
+        var w = Nd.Random(76, 6, 4);
+        var b = new GraphBuilder("matmul3d");
+        b.Output(b.Apply(new MatMul(), Input(b, "x", x), Const(b, "w", w)));
+
+        var flat = Reference.Linear(new Nd(x.Data, [6, 6]), Reference.Transpose(w, [1, 0]), null);
+        Check(b, [x], [new Nd(flat.Data, [2, 3, 4])]);
+    }
 }
