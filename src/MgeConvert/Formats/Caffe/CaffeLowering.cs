@@ -65,7 +65,7 @@ internal sealed partial class CaffeLowering
             {
                 lowering.LowerNode(node);
             }
-            catch (Exception e) when (e is NotExpressibleException or IrException)
+            catch (Exception e) when (e is NotExpressibleException or IrException or InvalidOperationException)
             {
                 lowering._layers.RemoveRange(mark, lowering._layers.Count - mark);
                 unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name, e.Message));
