@@ -260,4 +260,26 @@ public class CaffeTensorTests(ITestOutputHelper output) : CaffeTestBase(output)
         var flat = Reference.Linear(new Nd(x.Data, [6, 6]), Reference.Transpose(w, [1, 0]), null);
         Check(b, [x], [new Nd(flat.Data, [2, 3, 4])]);
     }
+
+    [Fact]
+    public void StridedSliceOnTwoAxes()
+    {
+        var x = Nd.Random(77, 1, 5, 7, 3);
+        var b = new GraphBuilder("strided_slice");
+        b.Output(b.Apply(new Slice([1, 0], [5, long.MaxValue], [1, 2], [2, 3]), Input(b, "x", x)));
+
+        var expected = new List<float>();
+        foreach (var c in new[] { 1, 3 })
+        {
+            foreach (var h in new[] { 0, 3, 6 })
+            {
+                for (var w = 0; w < 3; w++)
+                {
+                    expected.Add(x.Data[(c * 21) + (h * 3) + w]);
+                }
+            }
+        }
+
+        Check(b, [x], [new Nd([.. expected], [1, 2, 3, 3])]);
+    }
 }

@@ -53,65 +53,104 @@ internal sealed partial class CaffeLowering
         layer.PermuteParam.Order.AddRange(transpose.Perm.Select(p => (uint)p));
     }
 
+    /// <summary>
+    /// Strided slices: a Slice layer cuts the covered range of each axis; a step k > 1 then picks every
+    /// k-th element with a 1x1 max pooling of stride k over the view (outer, 1, length, inner).
+    /// </summary>
     private void LowerSlice(Node node, Slice slice)
     {
         var shape = StaticShape(node.Input(0));
-        var cuts = new List<(int Axis, long First, long Count)>();
+        var cuts = new List<(int Axis, long First, long Length, long Step)>();
         for (var i = 0; i < slice.Axes.Length; i++)
         {
             var axis = ShapeMath.Axis(slice.Axes[i], shape.Length);
-            if (slice.Steps[i] != 1)
+            if (slice.Steps[i] < 1)
             {
-                throw new NotExpressibleException($"Caffe Slice has no step (axis {axis} step {slice.Steps[i]})");
+                throw new NotExpressibleException($"Caffe cannot slice backwards (axis {axis} step {slice.Steps[i]})");
             }
 
-            var (first, count) = Ir.Ops.Slice.Range(shape[axis], slice.Starts[i], slice.Ends[i], 1);
+            var (first, count) = Ir.Ops.Slice.Range(shape[axis], slice.Starts[i], slice.Ends[i], slice.Steps[i]);
             if (count == 0)
             {
                 throw new NotExpressibleException($"empty slice on axis {axis}");
             }
 
+            var step = count == 1 ? 1 : slice.Steps[i];
             if (count != shape[axis])
             {
-                cuts.Add((axis, first, count));
+                cuts.Add((axis, first, ((count - 1) * step) + 1, step));
             }
         }
 
-        var current = Blob(node.Input(0));
         if (cuts.Count == 0)
         {
             LowerIdentity(node);
             return;
         }
 
+        var current = Blob(node.Input(0));
+        var dims = (long[])shape.Clone();
         var dropped = new List<string>();
+        var output = node.Output.Name;
+        var outputBlob = Define(node.Output);
         for (var i = 0; i < cuts.Count; i++)
         {
-            var (axis, first, count) = cuts[i];
-            var kept = i == cuts.Count - 1 ? Define(node.Output) : TempBlob($"{node.Output.Name}/slice{axis}");
-            var points = new List<uint>();
-            var tops = new List<string>();
-            if (first > 0)
+            var (axis, first, length, step) = cuts[i];
+            var lastCut = i == cuts.Count - 1;
+            if (length != dims[axis])
             {
-                points.Add((uint)first);
-                tops.Add(TempBlob($"{node.Output.Name}/before{axis}"));
+                var kept = lastCut && step == 1 ? outputBlob : TempBlob($"{output}/slice{axis}");
+                var tops = new List<string>();
+                var points = new List<uint>();
+                if (first > 0)
+                {
+                    points.Add((uint)first);
+                    tops.Add(TempBlob($"{output}/before{axis}"));
+                }
+
+                tops.Add(kept);
+                if (first + length < dims[axis])
+                {
+                    points.Add((uint)(first + length));
+                    tops.Add(TempBlob($"{output}/after{axis}"));
+                }
+
+                var layer = kept == outputBlob ? Main(node, "Slice", [current], tops) : Extra(node, $"slice{axis}", "Slice", [current], tops);
+                layer.SliceParam = new SliceParameter { Axis = axis };
+                layer.SliceParam.SlicePoint.AddRange(points);
+                dropped.AddRange(tops.Where(t => t != kept));
+                current = kept;
+                dims[axis] = length;
             }
 
-            tops.Add(kept);
-            if (first + count < shape[axis])
+            if (step > 1)
             {
-                points.Add((uint)(first + count));
-                tops.Add(TempBlob($"{node.Output.Name}/after{axis}"));
+                var outer = dims[..axis].Aggregate(1L, (p, d) => p * d);
+                var inner = dims[(axis + 1)..].Aggregate(1L, (p, d) => p * d);
+                var picked = (length + step - 1) / step;
+                var view = TempBlob($"{output}/view{axis}");
+                Extra(node, $"view{axis}", "Reshape", [current], [view]).ReshapeParam = new ReshapeParameter { Shape = Shape([outer, 1, length, inner]) };
+                var strided = TempBlob($"{output}/stride{axis}");
+                Extra(node, $"stride{axis}", "Pooling", [view], [strided]).PoolingParam = new PoolingParameter
+                {
+                    Pool = PoolingParameter.Types.PoolMethod.Max,
+                    KernelH = 1,
+                    KernelW = 1,
+                    StrideH = (uint)step,
+                    StrideW = 1,
+                };
+                dims[axis] = picked;
+                var back = lastCut ? outputBlob : TempBlob($"{output}/strided{axis}");
+                var reshape = lastCut ? Main(node, "Reshape", [strided], [back]) : Extra(node, $"unview{axis}", "Reshape", [strided], [back]);
+                reshape.ReshapeParam = new ReshapeParameter { Shape = Shape(dims) };
+                current = back;
             }
-
-            var layer = i == cuts.Count - 1 ? Main(node, "Slice", [current], tops) : Extra(node, $"slice{axis}", "Slice", [current], tops);
-            layer.SliceParam = new SliceParameter { Axis = axis };
-            layer.SliceParam.SlicePoint.AddRange(points);
-            dropped.AddRange(tops.Where(t => t != kept));
-            current = kept;
         }
 
-        Extra(node, "silence", "Silence", dropped, []);
+        if (dropped.Count > 0)
+        {
+            Extra(node, "silence", "Silence", dropped, []);
+        }
     }
 
     private void LowerSplit(Node node, Split split)
