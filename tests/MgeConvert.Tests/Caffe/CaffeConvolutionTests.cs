@@ -129,4 +129,24 @@ public class CaffeConvolutionTests(ITestOutputHelper output) : CaffeTestBase(out
         Assert.DoesNotContain(net.Layer, l => l.Name == "pad");
         Check(b, [x], [Reference.Conv2d(x, w, null, [1, 1], [2, 1, 1, 1], [1, 1], 1)]);
     }
+
+    [Fact]
+    public void BilinearResizeToTheSameSizeIsIdentity()
+    {
+        var x = Nd.Random(18, 1, 2, 3, 4);
+        var b = new GraphBuilder("resize_same");
+        b.Output(b.Apply(new Resize([1, 2, 3, 4], null, ResizeMode.Linear, CoordinateTransform.HalfPixel), Input(b, "x", x)));
+
+        Check(b, [x], [x]);
+    }
+
+    [Fact]
+    public void MegEngineStyleAveragePoolExcludingPadding()
+    {
+        var x = Nd.Random(19, 2, 3, 32, 32);
+        var b = new GraphBuilder("pool_avg");
+        b.Output(b.Apply(new Pool(PoolKind.Average, [2, 2], [2, 2], [1, 1, 1, 1]), Input(b, "x", x)));
+
+        Check(b, [x], [Reference.Pool2d(x, max: false, [2, 2], [2, 2], [1, 1, 1, 1], countIncludePad: false)]);
+    }
 }

@@ -255,6 +255,13 @@ internal sealed partial class CaffeLowering
     {
         var x = StaticShape(node.Input(0));
         var y = StaticShape(node.Output);
+        if (x.SequenceEqual(y))
+        {
+            // Every mode samples exactly the source pixels when the size does not change.
+            LowerIdentity(node);
+            return;
+        }
+
         if (resize.Mode != ResizeMode.Nearest || !NearestIsReplication(resize) || x.Length != 4
             || x[0] != y[0] || x[1] != y[1] || y[2] % x[2] != 0 || y[3] % x[3] != 0)
         {
