@@ -1,0 +1,54 @@
+using System.Text;
+using Google.Protobuf;
+using MgeConvert.Formats.Caffe.Proto;
+using MgeConvert.Ir;
+
+namespace MgeConvert.Formats.Caffe;
+
+/// <summary>
+/// Writes a network as a Caffe <c>.prototxt</c> (text, no weights) plus a <c>.caffemodel</c> (binary
+/// NetParameter with the same layers and their weight blobs).
+/// </summary>
+public sealed class CaffeWriter : IModelWriter
+{
+    public ModelFormat Format => ModelFormat.Caffe;
+
+    public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
+    {
+        var prototxt = options.Prototxt ?? throw new ArgumentException("Caffe output needs a prototxt path", nameof(options));
+        var caffemodel = options.CaffeModel ?? throw new ArgumentException("Caffe output needs a caffemodel path", nameof(options));
+        var net = BuildNet(graph, options, prototxt);
+        var weights = net.ToByteArray();
+        var text = Encoding.UTF8.GetBytes(ToPrototxt(net));
+        return
+        [
+            new OutputFile(prototxt, s => s.Write(text)),
+            new OutputFile(caffemodel, s => s.Write(weights)),
+        ];
+    }
+
+    /// <summary>The network with weights; throws <see cref="UnsupportedOpsException"/> listing every op Caffe cannot express.</summary>
+    public static NetParameter BuildNet(Graph graph, ConversionOptions options, string file)
+    {
+        if (!Enum.IsDefined((CaffeBackend)options.ConvertBackend))
+        {
+            throw new ModelFormatException(file, $"unsupported convert backend {options.ConvertBackend}; expected 1 (caffe), 2 (snpe), 3 (trt) or 4 (nnie)");
+        }
+
+        return CaffeLowering.Lower(graph, options, (CaffeBackend)options.ConvertBackend, file);
+    }
+
+    /// <summary>The network text as written to the .prototxt.</summary>
+    public static string ToPrototxt(NetParameter net) => CaffeTextFormat.Print(WithoutBlobs(net));
+
+    private static NetParameter WithoutBlobs(NetParameter net)
+    {
+        var copy = net.Clone();
+        foreach (var layer in copy.Layer)
+        {
+            layer.Blobs.Clear();
+        }
+
+        return copy;
+    }
+}
