@@ -101,7 +101,7 @@ internal static class MgeGraphConverter
             throw new UnsupportedOpsException(path, "the MegEngine reader", unknown);
         }
 
-        var builder = new GraphBuilder(string.IsNullOrEmpty(options.GraphName) || options.GraphName == "graph" ? graphName : options.GraphName, new MgeShapeFolder());
+        var builder = new GraphBuilder(string.IsNullOrEmpty(options.GraphName) || options.GraphName == "graph" ? graphName : options.GraphName, new Reference.ConstantEvaluator(4096));
         var outputs = SelectOutputs(path, dump, options);
         var inputVars = dump.Operators.Where(o => o.Type == "Host2DeviceCopy").SelectMany(o => o.Outputs).ToHashSet();
         foreach (var (var, name) in outputs)
