@@ -18,19 +18,21 @@ public sealed class OnnxReader : IModelReader
     public bool CanRead(ReadOnlySpan<byte> header) => header.Length >= 4 && header[0] == 0x08 && header[1] is > 0 and < 0x20
         && header[2] is 0x12 or 0x1A or 0x22 or 0x28 or 0x32 or 0x3A or 0x42;
 
-    public ImportedModel Read(string path, ConversionOptions options)
+    public ImportedModel Read(string path, ConversionOptions options) => Read(path, File.ReadAllBytes(path));
+
+    /// <summary>Reads a model held in memory; <paramref name="path"/> only names it in messages.</summary>
+    public static ImportedModel Read(string path, byte[] bytes) => Import(path, Parse(path, bytes));
+
+    internal static ModelProto Parse(string path, byte[] bytes)
     {
-        ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            return ModelProto.Parser.ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException e)
         {
             throw new ModelFormatException(path, $"not a valid ONNX model (ModelProto protobuf expected): {e.Message}", inner: e);
         }
-
-        return Import(path, model);
     }
 
     internal static ImportedModel Import(string path, ModelProto model)
