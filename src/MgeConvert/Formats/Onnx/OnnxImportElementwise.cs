@@ -57,6 +57,23 @@ internal static class OnnxImportElementwise
         return c.Apply(new Binary(BinaryFunction.Div), acc, c.Constant(ScalarLike(acc.DType, inputs.Count, c)));
     }
 
+    /// <summary>Before opset 7 a 1-D slope of length C applies per channel (axis 1), not numpy-style to the last axis.</summary>
+    public static Value[] PRelu(OnnxNodeContext c)
+    {
+        var x = c.In(0);
+        var slope = c.In(1);
+        if (c.Opset < 7 && x.Shape.HasRank && x.Shape.Rank > 2 && slope.Shape.HasRank && slope.Shape.Rank == 1
+            && slope.Shape[0] > 1 && slope.Shape[0] == x.Shape[1])
+        {
+            var axes = Enumerable.Range(1, x.Shape.Rank - 2).Select(a => (long)a).ToArray();
+            slope = slope.Constant is { } data
+                ? c.Constant(data.Reshape(new Shape([slope.Shape[0], .. axes.Select(_ => 1L)])))
+                : c.Temp(new Unsqueeze(axes), slope);
+        }
+
+        return c.Apply(new PRelu(), x, slope);
+    }
+
     public static Value[] Clip(OnnxNodeContext c)
     {
         float min, max;

@@ -64,13 +64,15 @@ internal static class OnnxImportNn
 
         var kernel = c.Ints("kernel_shape") ?? throw c.Unsupported("kernel_shape missing");
         var dilations = c.Ints("dilations") ?? Ones(kernel.Length);
-        if (dilations.Any(d => d != 1))
-        {
-            throw c.Unsupported("dilated pooling is not in the IR");
-        }
-
         var strides = c.Ints("strides") ?? Ones(kernel.Length);
         var pads = ResolvePads(c, kernel, strides, dilations);
+        if (dilations.Any(d => d != 1))
+        {
+            return kind == PoolKind.Max
+                ? OnnxDilatedMaxPool.Import(c, kernel, strides, pads, dilations, c.Int("ceil_mode", 0) != 0)
+                : throw c.Unsupported("dilated average pooling is not in the IR");
+        }
+
         var op = new Pool(kind, kernel, strides, pads, c.Int("count_include_pad", 0) != 0, c.Int("ceil_mode", 0) != 0);
         return c.Apply(op, c.In(0));
     }

@@ -38,7 +38,7 @@ internal static class OnnxImportTable
         rules["Selu"] = c => c.Apply(new Selu(c.Float("alpha", 1.67326319217681884765625f), c.Float("gamma", 1.05070102214813232421875f)), c.In(0));
         rules["HardSigmoid"] = c => c.Apply(new HardSigmoid(c.Float("alpha", 0.2f), c.Float("beta", 0.5f)), c.In(0));
         rules["Gelu"] = c => c.Apply(new Gelu(c.Str("approximate", "none") == "tanh"), c.In(0));
-        rules["PRelu"] = c => c.Apply(new PRelu(), c.In(0), c.In(1));
+        rules["PRelu"] = OnnxImportElementwise.PRelu;
         rules["Where"] = c => c.Apply(new Where(), c.In(0), c.In(1), c.In(2));
         rules["Identity"] = c => c.Apply(new Identity(), c.In(0));
         rules["Dropout"] = OnnxImportElementwise.Dropout;
@@ -69,6 +69,7 @@ internal static class OnnxImportTable
         }
 
         rules["Constant"] = OnnxImportTensor.Constant;
+        rules["ConstantOfShape"] = OnnxImportTensor.ConstantOfShape;
         rules["Shape"] = OnnxImportTensor.ShapeOf;
         rules["Size"] = OnnxImportTensor.Size;
         rules["Reshape"] = OnnxImportTensor.Reshape;

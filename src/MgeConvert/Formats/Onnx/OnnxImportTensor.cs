@@ -44,6 +44,29 @@ internal static class OnnxImportTensor
         return c.ApplyConstant(data);
     }
 
+    public static Value[] ConstantOfShape(OnnxNodeContext c)
+    {
+        var shape = new Shape(c.ConstInts(0) ?? throw c.Unsupported("shape missing"));
+        Tensor fill;
+        try
+        {
+            fill = c.Attribute("value") is { } value ? OnnxTensors.ToTensor(value.T) : Tensor.Scalar(0f);
+        }
+        catch (NotSupportedException e)
+        {
+            throw c.Unsupported(e.Message);
+        }
+
+        var element = fill.Bytes.ToArray();
+        var bytes = new byte[checked(shape.ElementCount * element.Length)];
+        for (var i = 0; i < bytes.Length; i += element.Length)
+        {
+            element.CopyTo(bytes, i);
+        }
+
+        return c.ApplyConstant(new Tensor(fill.DType, shape, bytes));
+    }
+
     public static Value[] ShapeOf(OnnxNodeContext c)
     {
         var start = c.Int("start", 0);
