@@ -79,6 +79,11 @@ internal sealed class OnnxGraphImporter
 
     public Value[] ApplyFinal(OnnxNodeContext context, Op op, Value?[] inputs)
     {
+        if (context.Node.Output.Count == 1 && context.Node.Output[0] == context.NodeName)
+        {
+            return _builder.ApplyNamed(context.NodeName, null, op, inputs);
+        }
+
         var names = context.Node.Output.Select(o => o.Length > 0 ? o : FreshName(context.NodeName + "_unused")).ToList();
         return _builder.ApplyNamed(context.NodeName, names, op, inputs);
     }
@@ -155,7 +160,8 @@ internal sealed class OnnxGraphImporter
     private string NodeName(NodeProto node)
     {
         var wanted = node.Name;
-        if (wanted.Length == 0 || _onnxNames.Contains(wanted) || _usedNames.Contains(wanted))
+        var ownOutput = node.Output.Count == 1 && node.Output[0] == wanted;
+        if (wanted.Length == 0 || (_onnxNames.Contains(wanted) && !ownOutput) || _usedNames.Contains(wanted))
         {
             return FreshName(node.Name.Length > 0 ? node.Name : node.OpType.ToLowerInvariant());
         }
