@@ -39,7 +39,9 @@ internal static class OnnxImportNn
                 var total = (strides[i] * (input - 1)) + outputPadding[i] + ((kernel[i] - 1) * dilations[i]) + 1 - wanted;
                 if (total < 0)
                 {
-                    throw c.Unsupported("output_shape larger than the transposed convolution can produce without output padding");
+                    // A larger output_shape only appends positions no input reaches: output padding.
+                    outputPadding[i] -= total;
+                    total = 0;
                 }
 
                 var small = total / 2;

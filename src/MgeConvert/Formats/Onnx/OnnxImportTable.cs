@@ -79,7 +79,7 @@ internal static class OnnxImportTable
         rules["Unsqueeze"] = c => c.Apply(new Unsqueeze(OnnxImportTensor.Axes(c, 13) ?? throw c.Unsupported("Unsqueeze without axes")), c.In(0));
         rules["Tile"] = c => c.Apply(new Tile(c.ConstInts(1) ?? throw c.Unsupported("repeats missing")), c.In(0));
         rules["Expand"] = c => c.Apply(new Expand(c.ConstInts(1) ?? throw c.Unsupported("shape missing")), c.In(0));
-        rules["Concat"] = c => c.Apply(new Concat(c.Int("axis", 0)), [.. c.Inputs]);
+        rules["Concat"] = c => c.Apply(new Concat(c.Int("axis", c.Opset < 4 ? 1 : 0)), [.. c.Inputs]);
         rules["Split"] = OnnxImportTensor.Split;
         rules["Slice"] = OnnxImportTensor.Slice;
         rules["Gather"] = c => c.Apply(new Gather(c.Int("axis", 0)), c.In(0), c.In(1));

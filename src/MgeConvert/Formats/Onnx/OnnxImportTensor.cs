@@ -104,7 +104,7 @@ internal static class OnnxImportTensor
     public static Value[] Split(OnnxNodeContext c)
     {
         var axis = ShapeMath.Axis(c.Int("axis", 0), c.Rank(0));
-        var sizes = c.Opset >= 13 ? c.ConstInts(1) : c.Ints("split");
+        var sizes = c.Opset >= 13 || (c.Opset < 2 && c.InputCount > 1) ? c.ConstInts(1) : c.Ints("split");
         if (sizes is null || sizes.Length == 0)
         {
             var length = c.In(0).Shape[axis];

@@ -3,10 +3,13 @@ using MgeConvert.Formats.Onnx.Proto;
 
 namespace MgeConvert.Formats.Onnx;
 
-/// <summary>Reads ONNX models (default-domain opsets 6–21) into the IR.</summary>
+/// <summary>
+/// Reads ONNX models (default-domain opsets 6–21; older opsets on a best-effort basis for operators whose
+/// form did not change) into the IR.
+/// </summary>
 public sealed class OnnxReader : IModelReader
 {
-    public const int MinOpset = 6;
+    public const int MinOpset = 1;
     public const int MaxOpset = 21;
 
     public ModelFormat Format => ModelFormat.Onnx;

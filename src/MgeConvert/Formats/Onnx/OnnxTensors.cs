@@ -55,12 +55,19 @@ internal static class OnnxTensors
             throw new NotSupportedException($"tensor {proto.Name} keeps its data in an external file");
         }
 
+        if (proto.Dims.Any(d => d < 0) || proto.Dims.Aggregate(1.0, (p, d) => p * d) * element.SizeOf() > int.MaxValue)
+        {
+            throw new NotSupportedException($"tensor {proto.Name} has invalid dimensions [{string.Join(",", proto.Dims)}]");
+        }
+
         var shape = new Shape([.. proto.Dims]);
         var dtype = new DataType(element);
-        var count = checked((int)shape.ElementCount);
+        var count = (int)shape.ElementCount;
         if (proto.HasRawData)
         {
-            return new Tensor(dtype, shape, proto.RawData.Memory);
+            return proto.RawData.Length == count * element.SizeOf()
+                ? new Tensor(dtype, shape, proto.RawData.Memory)
+                : throw new NotSupportedException($"tensor {proto.Name} has {proto.RawData.Length} bytes of raw data for {count} {element} elements");
         }
 
         var bytes = new byte[count * element.SizeOf()];
