@@ -88,6 +88,10 @@ internal sealed class OnnxGraphImporter
         return _builder.ApplyNamed(context.NodeName, names, op, inputs);
     }
 
+    /// <summary>An op computing only output <paramref name="index"/> of a multi-output ONNX node.</summary>
+    public Value ApplyFinalAt(OnnxNodeContext context, int index, Op op, Value?[] inputs) =>
+        _builder.ApplyNamed(index == 0 ? context.NodeName : FreshName($"{context.NodeName}_{index}"), [context.Node.Output[index]], op, inputs)[0];
+
     public Value[] ApplyTemp(OnnxNodeContext context, Op op, Value?[] inputs) =>
         _builder.ApplyNamed(FreshName($"{context.NodeName}_{op.Name.ToLowerInvariant()}"), null, op, inputs);
 

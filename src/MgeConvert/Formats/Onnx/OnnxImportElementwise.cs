@@ -91,6 +91,15 @@ internal static class OnnxImportElementwise
         return c.Apply(new Clip(min, max), c.In(0));
     }
 
+    /// <summary>x if x &gt; alpha else 0, as Where(x &gt; alpha, x, 0).</summary>
+    public static Value[] ThresholdedRelu(OnnxNodeContext c)
+    {
+        var x = c.In(0);
+        var alpha = c.Constant(ScalarLike(x.DType, c.Float("alpha", 1f), c));
+        var zero = c.Constant(ScalarLike(x.DType, 0, c));
+        return c.Apply(new Where(), c.Temp(new Binary(BinaryFunction.Greater), x, alpha), x, zero);
+    }
+
     public static Value[] Dropout(OnnxNodeContext c)
     {
         if (c.HasOutput(1))
@@ -177,7 +186,7 @@ internal static class OnnxImportElementwise
     {
         ElementType.Float32 => Tensor.Scalar((float)value),
         ElementType.Float64 => Tensor.Create(DataType.Float64, Shape.Scalar, new[] { value }),
-        _ => throw c.Unsupported($"Mean of {type} values"),
+        _ => throw c.Unsupported($"{c.Node.OpType} of {type} values"),
     };
 
     /// <summary>Before opset 7, "broadcast=1" with "axis" aligned the second operand at an axis; only numpy-compatible uses import.</summary>

@@ -96,13 +96,28 @@ internal static class OnnxImportNn
 
     public static Value[] LayerNorm(OnnxNodeContext c)
     {
-        if (c.OutputCount > 1)
+        var axis = ShapeMath.Axis(c.Int("axis", -1), c.Rank(0));
+        var epsilon = c.Float("epsilon", 1e-5f);
+        if (c.OutputCount == 1)
         {
-            throw c.Unsupported("the LayerNormalization mean/inverse-deviation outputs are not in the IR");
+            return c.Apply(new LayerNorm(axis, epsilon), c.In(0), c.In(1), c.Opt(2));
         }
 
-        var axis = ShapeMath.Axis(c.Int("axis", -1), c.Rank(0));
-        return c.Apply(new LayerNorm(axis, c.Float("epsilon", 1e-5f)), c.In(0), c.In(1), c.Opt(2));
+        // The optional Mean and InvStdDev outputs (keepdims over the normalized axes) from their definition.
+        var x = c.In(0);
+        if (x.DType.Element != ElementType.Float32)
+        {
+            throw c.Unsupported("LayerNormalization statistics outputs for non-float32 input");
+        }
+
+        var y = c.ApplyAt(0, new LayerNorm(axis, epsilon), x, c.In(1), c.Opt(2));
+        var axes = Enumerable.Range(axis, c.Rank(0) - axis).Select(a => (long)a).ToArray();
+        var mean = c.ApplyAt(1, new Reduce(ReduceKind.Mean, axes), x);
+        var centered = c.Temp(new Binary(BinaryFunction.Sub), x, mean);
+        var variance = c.Temp(new Reduce(ReduceKind.Mean, axes), c.Temp(new Binary(BinaryFunction.Mul), centered, centered));
+        var deviation = c.Temp(new Unary(UnaryFunction.Sqrt), c.Temp(new Binary(BinaryFunction.Add), variance, c.Constant(Tensor.Scalar(epsilon))));
+        var inverse = c.HasOutput(2) ? c.ApplyAt(2, new Unary(UnaryFunction.Reciprocal), deviation) : deviation;
+        return [y, mean, inverse];
     }
 
     public static Value[] ArgReduce(OnnxNodeContext c, bool isMax) =>

@@ -43,6 +43,8 @@ internal static class OnnxImportTable
         rules["Identity"] = c => c.Apply(new Identity(), c.In(0));
         rules["Dropout"] = OnnxImportElementwise.Dropout;
         rules["Cast"] = OnnxImportElementwise.Cast;
+        rules["CastLike"] = c => c.Apply(new Cast(c.In(1).DType.Storage), c.In(0));
+        rules["ThresholdedRelu"] = OnnxImportElementwise.ThresholdedRelu;
         rules["QuantizeLinear"] = OnnxImportElementwise.Quantize;
         rules["DequantizeLinear"] = OnnxImportElementwise.Dequantize;
         rules["Softmax"] = c => OnnxImportElementwise.Softmax(c, false);
@@ -82,6 +84,8 @@ internal static class OnnxImportTable
         rules["Concat"] = c => c.Apply(new Concat(c.Int("axis", c.Opset < 4 ? 1 : 0)), [.. c.Inputs]);
         rules["Split"] = OnnxImportTensor.Split;
         rules["Slice"] = OnnxImportTensor.Slice;
+        rules["DepthToSpace"] = c => OnnxImportSpaceDepth.DepthToSpace(c);
+        rules["SpaceToDepth"] = c => OnnxImportSpaceDepth.SpaceToDepth(c);
         rules["Gather"] = c => c.Apply(new Gather(c.Int("axis", 0)), c.In(0), c.In(1));
         rules["GatherElements"] = c => c.Apply(new GatherElements(c.Int("axis", 0)), c.In(0), c.In(1));
         rules["Pad"] = OnnxImportTensor.Pad;

@@ -89,6 +89,10 @@ internal sealed class OnnxNodeContext
     /// <summary>Adds the op that computes this ONNX node's outputs (named as in the file).</summary>
     public Value[] Apply(Op op, params Value?[] inputs) => _importer.ApplyFinal(this, op, inputs);
 
+    /// <summary>Computes output <paramref name="index"/> when the node has it, else an internal value.</summary>
+    public Value ApplyAt(int index, Op op, params Value?[] inputs) =>
+        HasOutput(index) ? _importer.ApplyFinalAt(this, index, op, inputs) : Temp(op, inputs);
+
     /// <summary>Adds a helper op whose output is internal to this node's translation.</summary>
     public Value Temp(Op op, params Value?[] inputs) => _importer.ApplyTemp(this, op, inputs)[0];
 

@@ -44,6 +44,7 @@ internal sealed class OnnxShapeEvaluator : IConstantEvaluator
         return op switch
         {
             Unsqueeze or Squeeze or Reshape or Flatten => [x.Reshape(type.Shape)],
+            Unary { Function: UnaryFunction.Neg } => [Make(x.DType, x.Shape, Array.ConvertAll(x.ToInt64s(), v => -v))],
             Binary b when b.Activation == FusedActivation.None => Elementwise(b.Function, x, inputs[1]!.Constant!, type),
             Gather g => [Make(x.DType, type.Shape, GatherValues(x, inputs[1]!.Constant!, ShapeMath.Axis(g.Axis, x.Shape.Rank)))],
             Concat c => [Make(x.DType, type.Shape, ConcatValues([.. inputs.Select(i => i!.Constant!)], ShapeMath.Axis(c.Axis, x.Shape.Rank)))],
