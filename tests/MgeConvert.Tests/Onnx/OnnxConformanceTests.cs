@@ -70,7 +70,7 @@ public sealed class OnnxConformanceTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
-    private static (Verdict Verdict, string Reason, bool Frozen) Check(string dir)
+    private static (Verdict Verdict, string Reason, bool Frozen) Check(string dir, int? targetOpset = null)
     {
         var path = Path.Combine(dir, "model.onnx");
         var original = OnnxReader.Parse(path, File.ReadAllBytes(path));
@@ -124,7 +124,7 @@ public sealed class OnnxConformanceTests(ITestOutputHelper output)
             return (Verdict.Unsupported, dataProblem ?? "no test data", frozen);
         }
 
-        var opset = (int)Math.Clamp(OnnxReader.DefaultOpset(original) ?? 0, OnnxWriter.MinOpset, OnnxWriter.MaxOpset);
+        var opset = targetOpset ?? (int)Math.Clamp(OnnxReader.DefaultOpset(original) ?? 0, OnnxWriter.MinOpset, OnnxWriter.MaxOpset);
         byte[] written;
         try
         {
@@ -171,6 +171,36 @@ public sealed class OnnxConformanceTests(ITestOutputHelper output)
         }
 
         return (Verdict.Passed, "", frozen);
+    }
+
+    /// <summary>
+    /// The same check with every model written at each of several opsets: the writer must either emit that
+    /// opset's form of every op (and ONNX Runtime must agree with the corpus) or refuse the op.
+    /// </summary>
+    [Theory]
+    [InlineData(7)]
+    [InlineData(9)]
+    [InlineData(11)]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(21)]
+    public void CorpusRunsWhenWrittenAtOtherOpsets(int opset)
+    {
+        var counts = new int[3];
+        var mismatched = new List<string>();
+        foreach (var dir in OnnxCorpus.Sets.SelectMany(OnnxCorpus.Models))
+        {
+            var (verdict, reason, _) = Check(dir, opset);
+            counts[(int)verdict]++;
+            if (verdict == Verdict.Mismatched)
+            {
+                mismatched.Add($"{Path.GetRelativePath(OnnxCorpus.Root, dir)}: {FirstLines(reason)}");
+            }
+        }
+
+        output.WriteLine($"opset {opset}: {counts[0]} passed, {counts[1]} unsupported or refused, {counts[2]} mismatched");
+        Assert.True(counts[0] > 0, "no corpus model passed");
+        Assert.True(mismatched.Count == 0, string.Join(Environment.NewLine, mismatched));
     }
 
     /// <summary>Whether ONNX Runtime computes, for the unconverted model, what it computes for the converted one.</summary>

@@ -49,14 +49,18 @@ internal sealed class OnnxExportContext
     public IEnumerable<string> Outs => Node.Outputs.Select((_, i) => Out(i));
 
     /// <summary>The node computing this op's outputs; carries the IR node's name.</summary>
-    public void Main(string opType, IEnumerable<string> inputs, IEnumerable<string> outputs, params AttributeProto[] attributes) =>
+    public void Main(string opType, IEnumerable<string> inputs, IEnumerable<string> outputs, params AttributeProto[] attributes)
+    {
+        CheckType(opType);
         _nodes.Add(OnnxGraphExporter.NewNode(opType, Node.Name, inputs, outputs, attributes));
+    }
 
     public void Main(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes) => Main(opType, inputs, Outs, attributes);
 
     /// <summary>A helper node computing an intermediate value; returns the value's name.</summary>
     public string Helper(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {
+        CheckType(opType);
         var output = _exporter.Fresh($"{Node.Outputs[0].Name}_{opType.ToLowerInvariant()}");
         _nodes.Add(OnnxGraphExporter.NewNode(opType, _exporter.Fresh($"{Node.Name}_{opType.ToLowerInvariant()}"), inputs, [output], attributes));
         return output;
@@ -73,6 +77,23 @@ internal sealed class OnnxExportContext
 
     public OnnxUnsupportedException NeedsOpset(int opset, string what) =>
         new($"{what} needs opset {opset} or later (target opset {Opset}) and has no faithful decomposition");
+
+    /// <summary>Refuses an op whose element type (that of the IR node's first input) the target opset does not accept.</summary>
+    public void CheckType(string opType)
+    {
+        if (Node.Inputs.Count == 0 || Node.Inputs[0] is not { } first)
+        {
+            return;
+        }
+
+        var element = first.DType.Element;
+        if (OnnxTypeSupport.MinOpset(opType, element) is { } since && Opset < since)
+        {
+            throw since == int.MaxValue
+                ? Unsupported($"ONNX {opType} does not accept {element} values")
+                : NeedsOpset(since, $"{opType} of {element} values");
+        }
+    }
 
     public void CheckQuantizedInputs()
     {

@@ -66,6 +66,8 @@ internal static class OnnxExportElementwise
                 return;
             case BinaryFunction.FloorDiv:
                 throw c.Unsupported("integer floor division has no ONNX operator (Div truncates)");
+            case BinaryFunction.Pow when c.Opset < 12 && c.InValue(1).DType.Element != c.InValue(0).DType.Element:
+                throw c.NeedsOpset(12, "Pow with an exponent of another type");
             case BinaryFunction.Max or BinaryFunction.Min when c.Opset < 8 && !c.InShape(0).Equals(c.InShape(1)):
                 throw c.NeedsOpset(8, "broadcasting Max/Min");
             default:

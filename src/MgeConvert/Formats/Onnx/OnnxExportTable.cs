@@ -38,7 +38,7 @@ internal static class OnnxExportTable
         [typeof(Reduce)] = OnnxExportNn.Reduce,
 
         [typeof(Reshape)] = OnnxExportTensor.Reshape,
-        [typeof(Flatten)] = c => c.Main("Flatten", [c.In(0)], OnnxAttributes.Int("axis", ((Flatten)c.Op).Axis)),
+        [typeof(Flatten)] = c => c.Main("Flatten", [c.In(0)], OnnxAttributes.Int("axis", ((Flatten)c.Op).Axis is var a && a < 0 ? a + c.InShape(0).Rank : a)),
         [typeof(Transpose)] = c => c.Main("Transpose", [c.In(0)], OnnxAttributes.Ints("perm", ((Transpose)c.Op).Perm)),
         [typeof(Squeeze)] = c => OnnxExportTensor.WithAxes(c, "Squeeze", ((Squeeze)c.Op).Axes),
         [typeof(Unsqueeze)] = c => OnnxExportTensor.WithAxes(c, "Unsqueeze", ((Unsqueeze)c.Op).Axes),
