@@ -13,11 +13,30 @@ internal static class ShapeOperandFreezer
 {
     private static readonly Dictionary<string, int[]> ShapeOperands = new(StringComparer.Ordinal)
     {
-        ["Reshape"] = [1], ["Expand"] = [1], ["Tile"] = [1], ["Squeeze"] = [1], ["Unsqueeze"] = [1],
-        ["Slice"] = [1, 2, 3, 4], ["Pad"] = [1, 2, 3], ["Split"] = [1], ["TopK"] = [1], ["Clip"] = [1, 2],
-        ["Resize"] = [1, 2, 3], ["Upsample"] = [1], ["Dropout"] = [1, 2], ["ConstantOfShape"] = [0],
-        ["ReduceSum"] = [1], ["ReduceMean"] = [1], ["ReduceMax"] = [1], ["ReduceMin"] = [1], ["ReduceProd"] = [1],
-        ["ReduceL1"] = [1], ["ReduceL2"] = [1], ["ReduceLogSum"] = [1], ["ReduceLogSumExp"] = [1], ["ReduceSumSquare"] = [1],
+        ["Reshape"] = [1],
+        ["Expand"] = [1],
+        ["Tile"] = [1],
+        ["Squeeze"] = [1],
+        ["Unsqueeze"] = [1],
+        ["Slice"] = [1, 2, 3, 4],
+        ["Pad"] = [1, 2, 3],
+        ["Split"] = [1],
+        ["TopK"] = [1],
+        ["Clip"] = [1, 2],
+        ["Resize"] = [1, 2, 3],
+        ["Upsample"] = [1],
+        ["Dropout"] = [1, 2],
+        ["ConstantOfShape"] = [0],
+        ["ReduceSum"] = [1],
+        ["ReduceMean"] = [1],
+        ["ReduceMax"] = [1],
+        ["ReduceMin"] = [1],
+        ["ReduceProd"] = [1],
+        ["ReduceL1"] = [1],
+        ["ReduceL2"] = [1],
+        ["ReduceLogSum"] = [1],
+        ["ReduceLogSumExp"] = [1],
+        ["ReduceSumSquare"] = [1],
     };
 
     /// <summary>The graph inputs (by position) that feed shape operands.</summary>
