@@ -5,7 +5,7 @@ using MgeConvert.Ir;
 namespace MgeConvert.Tests.Onnx;
 
 /// <summary>
-/// Many node tests feed shape operands (reshape targets, axes, pads, resize scales, ...) as graph inputs. The
+/// Many node tests feed shape operands (reshape targets, axes, pads, resize scales, quantization parameters) as graph inputs. The
 /// converter needs them constant, so the harness can bind those inputs to their test values as initializers;
 /// every other input stays a run-time input.
 /// </summary>
@@ -27,6 +27,8 @@ internal static class ShapeOperandFreezer
         ["Upsample"] = [1],
         ["Dropout"] = [1, 2],
         ["ConstantOfShape"] = [0],
+        ["QuantizeLinear"] = [1, 2],
+        ["DequantizeLinear"] = [1, 2],
         ["ReduceSum"] = [1],
         ["ReduceMean"] = [1],
         ["ReduceMax"] = [1],

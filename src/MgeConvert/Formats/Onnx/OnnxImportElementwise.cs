@@ -102,18 +102,21 @@ internal static class OnnxImportElementwise
 
     public static Value[] Dropout(OnnxNodeContext c)
     {
-        if (c.HasOutput(1))
-        {
-            throw c.Unsupported("the dropout mask output is not in the IR");
-        }
-
-        if (c.Opset >= 12 && c.Const(2) is { } training && training.ToInt64s()[0] != 0)
+        var ratio = c.Opset >= 12 ? c.Const(1) is { } r ? (float)r.ToDoubles()[0] : 0.5f : c.Float("ratio", 0.5f);
+        if (c.Opset >= 12 && c.Const(2) is { } training && training.ToInt64s()[0] != 0 && ratio != 0)
         {
             throw c.Unsupported("training-mode dropout is random");
         }
 
-        var ratio = c.Opset >= 12 ? c.Const(1) is { } r ? (float)r.ToDoubles()[0] : 0.5f : c.Float("ratio", 0.5f);
-        return c.Apply(new Dropout(ratio), c.In(0));
+        if (!c.HasOutput(1))
+        {
+            return c.Apply(new Dropout(ratio), c.In(0));
+        }
+
+        // In inference mode (or with ratio 0) nothing is dropped: the mask is all true.
+        var shape = c.StaticShape(0, "the dropout mask");
+        var mask = new Tensor(DataType.Bool, new Shape(shape), Enumerable.Repeat((byte)1, (int)ShapeMath.Product(shape)).ToArray());
+        return [c.ApplyAt(0, new Dropout(ratio), c.In(0)), c.ApplyConstantAt(1, mask)];
     }
 
     public static Value[] Cast(OnnxNodeContext c)

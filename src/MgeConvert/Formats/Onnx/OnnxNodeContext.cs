@@ -99,7 +99,9 @@ internal sealed class OnnxNodeContext
     public Value Constant(Tensor data) => _importer.Constant(this, data);
 
     /// <summary>Defines this node's single output as constant data.</summary>
-    public Value[] ApplyConstant(Tensor data) => [_importer.NamedConstant(Node.Output[0], data)];
+    public Value[] ApplyConstant(Tensor data) => [ApplyConstantAt(0, data)];
+
+    public Value ApplyConstantAt(int index, Tensor data) => _importer.NamedConstant(Node.Output[index], data);
 
     public OnnxUnsupportedException Unsupported(string reason) => new(reason);
 }
