@@ -35,6 +35,11 @@ internal sealed class OnnxExportContext
 
     public Shape OutShape(int index) => Node.Outputs[index].Shape;
 
+    /// <summary>An axis of input 0 as a non-negative number (negative axes are only accepted from opset 11).</summary>
+    public long Axis(long axis) => ShapeMath.Axis(axis, InShape(0).Rank);
+
+    public long[] Axes(long[] axes, int rank) => [.. axes.Select(a => (long)ShapeMath.Axis(a, rank))];
+
     /// <summary>The name the op's output i is written to (a fresh intermediate when an activation is fused in).</summary>
     public string Out(int index)
     {

@@ -135,7 +135,7 @@ internal static class OnnxExportNn
     public static void ArgReduce(OnnxExportContext c)
     {
         var arg = (ArgReduce)c.Op;
-        var attributes = new List<AttributeProto> { OnnxAttributes.Int("axis", arg.Axis), OnnxAttributes.Int("keepdims", arg.KeepDims ? 1 : 0) };
+        var attributes = new List<AttributeProto> { OnnxAttributes.Int("axis", c.Axis(arg.Axis)), OnnxAttributes.Int("keepdims", arg.KeepDims ? 1 : 0) };
         if (arg.SelectLastIndex)
         {
             attributes.Add(c.Opset >= 12 ? OnnxAttributes.Int("select_last_index", 1) : throw c.NeedsOpset(12, "ArgMax/ArgMin select_last_index"));
@@ -147,7 +147,7 @@ internal static class OnnxExportNn
     public static void TopK(OnnxExportContext c)
     {
         var topk = (TopK)c.Op;
-        var axis = OnnxAttributes.Int("axis", topk.Axis);
+        var axis = OnnxAttributes.Int("axis", c.Axis(topk.Axis));
         if (c.Opset < 10)
         {
             if (!topk.Largest || !topk.Sorted)
@@ -177,7 +177,7 @@ internal static class OnnxExportNn
     public static void Reduce(OnnxExportContext c)
     {
         var reduce = (Reduce)c.Op;
-        var (inputs, attributes) = ReduceForm(c, reduce.Name, c.In(0), reduce.Axes, reduce.KeepDims);
+        var (inputs, attributes) = ReduceForm(c, reduce.Name, c.In(0), c.Axes(reduce.Axes, c.InShape(0).Rank), reduce.KeepDims);
         c.Main(reduce.Name, inputs, attributes);
     }
 

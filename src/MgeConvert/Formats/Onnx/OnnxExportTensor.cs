@@ -44,7 +44,7 @@ internal static class OnnxExportTensor
     public static void Split(OnnxExportContext c)
     {
         var split = (Split)c.Op;
-        var axis = OnnxAttributes.Int("axis", split.Axis);
+        var axis = OnnxAttributes.Int("axis", c.Axis(split.Axis));
         if (c.Opset >= 13)
         {
             c.Main("Split", [c.In(0), c.Ints("split", split.Sizes)], axis);
@@ -58,6 +58,7 @@ internal static class OnnxExportTensor
     public static void Slice(OnnxExportContext c)
     {
         var slice = (Slice)c.Op;
+        var axes = c.Axes(slice.Axes, c.InShape(0).Rank);
         if (c.Opset < 10)
         {
             if (slice.Steps.Any(s => s != 1))
@@ -65,11 +66,11 @@ internal static class OnnxExportTensor
                 throw c.NeedsOpset(10, "strided Slice");
             }
 
-            c.Main("Slice", [c.In(0)], OnnxAttributes.Ints("starts", slice.Starts), OnnxAttributes.Ints("ends", slice.Ends), OnnxAttributes.Ints("axes", slice.Axes));
+            c.Main("Slice", [c.In(0)], OnnxAttributes.Ints("starts", slice.Starts), OnnxAttributes.Ints("ends", slice.Ends), OnnxAttributes.Ints("axes", axes));
             return;
         }
 
-        var inputs = new List<string> { c.In(0), c.Ints("starts", slice.Starts), c.Ints("ends", slice.Ends), c.Ints("axes", slice.Axes) };
+        var inputs = new List<string> { c.In(0), c.Ints("starts", slice.Starts), c.Ints("ends", slice.Ends), c.Ints("axes", axes) };
         if (slice.Steps.Any(s => s != 1))
         {
             inputs.Add(c.Ints("steps", slice.Steps));
