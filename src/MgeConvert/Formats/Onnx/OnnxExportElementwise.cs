@@ -138,17 +138,16 @@ internal static class OnnxExportElementwise
         }
 
         var x = c.In(0);
+        if (from.IsQuantized && !to.IsQuantized)
+        {
+            c.Main("DequantizeLinear", QuantOperands(c, x, from.Quant!, from.Element, "in"), QuantAxis(c, from.Quant!));
+            return;
+        }
+
         if (from.IsQuantized)
         {
-            var real = to.IsQuantized ? c.Helper("DequantizeLinear", QuantOperands(c, x, from.Quant!, from.Element, "in"), QuantAxis(c, from.Quant!))
-                : null;
-            if (real is null)
-            {
-                c.Main("DequantizeLinear", QuantOperands(c, x, from.Quant!, from.Element, "in"), QuantAxis(c, from.Quant!));
-                return;
-            }
-
-            x = real;
+            // Requantization goes through float.
+            x = c.Helper("DequantizeLinear", QuantOperands(c, x, from.Quant!, from.Element, "in"), QuantAxis(c, from.Quant!));
         }
 
         c.Main("QuantizeLinear", QuantOperands(c, x, to.Quant!, to.Element, "out"), QuantAxis(c, to.Quant!));
@@ -202,6 +201,6 @@ internal static class OnnxExportElementwise
         return [x, scale, zero];
     }
 
-    private static Formats.Onnx.Proto.AttributeProto[] QuantAxis(OnnxExportContext c, QuantParams q) =>
+    private static Proto.AttributeProto[] QuantAxis(OnnxExportContext c, QuantParams q) =>
         q.IsPerTensor ? [] : [OnnxAttributes.Int("axis", q.Axis!.Value)];
 }
