@@ -89,5 +89,7 @@ public sealed class OnnxReaderTests
     {
         var e = Assert.Throws<ModelFormatException>(() => OnnxReader.Read("bad.onnx", [0x08, 0x07, 0x12, 0xff, 0xff]));
         Assert.StartsWith("bad.onnx", e.Message);
+        var missing = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.onnx");
+        Assert.StartsWith(missing, Assert.Throws<ModelFormatException>(() => new OnnxReader().Read(missing, new ConversionOptions())).Message);
     }
 }

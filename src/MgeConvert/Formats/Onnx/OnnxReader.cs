@@ -21,7 +21,20 @@ public sealed class OnnxReader : IModelReader
     public bool CanRead(ReadOnlySpan<byte> header) => header.Length >= 4 && header[0] == 0x08 && header[1] is > 0 and < 0x20
         && header[2] is 0x12 or 0x1A or 0x22 or 0x28 or 0x32 or 0x3A or 0x42;
 
-    public ImportedModel Read(string path, ConversionOptions options) => Read(path, File.ReadAllBytes(path));
+    public ImportedModel Read(string path, ConversionOptions options)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(path, $"cannot read the ONNX model: {e.Message}", inner: e);
+        }
+
+        return Read(path, bytes);
+    }
 
     /// <summary>Reads a model held in memory; <paramref name="path"/> only names it in messages.</summary>
     public static ImportedModel Read(string path, byte[] bytes) => Import(path, Parse(path, bytes));
