@@ -1,0 +1,210 @@
+using MgeConvert.Formats.Onnx.Proto;
+using MgeConvert.Ir;
+
+namespace MgeConvert.Formats.Onnx;
+
+/// <summary>Translates one ONNX graph into the IR, node by node, through <see cref="OnnxImportTable"/>.</summary>
+internal sealed class OnnxGraphImporter
+{
+    private readonly string _file;
+    private readonly GraphProto _graph;
+    private readonly GraphBuilder _builder;
+    private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _onnxNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
+    private readonly List<UnsupportedOp> _unsupported = [];
+
+    public OnnxGraphImporter(string file, GraphProto graph, int opset)
+    {
+        _file = file;
+        _graph = graph;
+        Opset = opset;
+        _builder = new GraphBuilder(string.IsNullOrEmpty(graph.Name) ? "graph" : graph.Name, new OnnxShapeEvaluator());
+        foreach (var name in graph.Input.Select(i => i.Name).Concat(graph.Initializer.Select(i => i.Name))
+                     .Concat(graph.Node.SelectMany(n => n.Output)))
+        {
+            _onnxNames.Add(name);
+        }
+    }
+
+    public int Opset { get; }
+
+    public Graph Import()
+    {
+        var initializers = new HashSet<string>(_graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
+        foreach (var input in _graph.Input.Where(i => !initializers.Contains(i.Name)))
+        {
+            var type = ValueType(input, "graph input");
+            if (type is not null)
+            {
+                _values[input.Name] = _builder.Input(input.Name, type.DType, type.Shape);
+                _usedNames.Add(input.Name);
+            }
+        }
+
+        foreach (var init in _graph.Initializer)
+        {
+            try
+            {
+                _values[init.Name] = _builder.Constant(init.Name, OnnxTensors.ToTensor(init));
+                _usedNames.Add(init.Name);
+            }
+            catch (NotSupportedException e)
+            {
+                _unsupported.Add(new UnsupportedOp("initializer", init.Name, e.Message));
+            }
+        }
+
+        foreach (var node in _graph.Node)
+        {
+            ImportNode(node);
+        }
+
+        foreach (var output in _graph.Output)
+        {
+            ValueType(output, "graph output");
+            if (_values.TryGetValue(output.Name, out var value))
+            {
+                _builder.Output(value);
+            }
+        }
+
+        if (_unsupported.Count > 0)
+        {
+            throw new UnsupportedOpsException(_file, "the IR", _unsupported);
+        }
+
+        return _builder.Graph;
+    }
+
+    public Value[] ApplyFinal(OnnxNodeContext context, Op op, Value?[] inputs)
+    {
+        if (context.Node.Output.Count == 1 && context.Node.Output[0] == context.NodeName)
+        {
+            return _builder.ApplyNamed(context.NodeName, null, op, inputs);
+        }
+
+        var names = context.Node.Output.Select(o => o.Length > 0 ? o : FreshName(context.NodeName + "_unused")).ToList();
+        return _builder.ApplyNamed(context.NodeName, names, op, inputs);
+    }
+
+    /// <summary>An op computing only output <paramref name="index"/> of a multi-output ONNX node.</summary>
+    public Value ApplyFinalAt(OnnxNodeContext context, int index, Op op, Value?[] inputs) =>
+        _builder.ApplyNamed(index == 0 ? context.NodeName : FreshName($"{context.NodeName}_{index}"), [context.Node.Output[index]], op, inputs)[0];
+
+    public Value[] ApplyTemp(OnnxNodeContext context, Op op, Value?[] inputs) =>
+        _builder.ApplyNamed(FreshName($"{context.NodeName}_{op.Name.ToLowerInvariant()}"), null, op, inputs);
+
+    public Value NamedConstant(string name, Tensor data) => _builder.Constant(name, data);
+
+    public Value Constant(OnnxNodeContext context, Tensor data) => _builder.Constant(FreshName(context.NodeName + "_const"), data);
+
+    private void ImportNode(NodeProto node)
+    {
+        var nodeName = NodeName(node);
+        if (node.Domain is not ("" or "ai.onnx"))
+        {
+            _unsupported.Add(new UnsupportedOp($"{node.Domain}.{node.OpType}", nodeName, "operator domain is not the default ONNX domain"));
+            return;
+        }
+
+        if (!OnnxImportTable.Rules.TryGetValue(node.OpType, out var rule))
+        {
+            _unsupported.Add(new UnsupportedOp(node.OpType, nodeName));
+            return;
+        }
+
+        var inputs = new Value?[node.Input.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var name = node.Input[i];
+            if (name.Length == 0)
+            {
+                continue;
+            }
+
+            if (!_values.TryGetValue(name, out var value))
+            {
+                if (_unsupported.Count > 0)
+                {
+                    return;
+                }
+
+                throw new ModelFormatException(_file, $"input {name} is not produced by any earlier node, initializer or graph input", op: $"node {nodeName} ({node.OpType})");
+            }
+
+            inputs[i] = value;
+        }
+
+        var context = new OnnxNodeContext(this, node, inputs, nodeName);
+        Value[] outputs;
+        try
+        {
+            outputs = rule(context);
+        }
+        catch (OnnxUnsupportedException e)
+        {
+            _unsupported.Add(new UnsupportedOp(node.OpType, nodeName, e.Message));
+            return;
+        }
+        catch (IrException e)
+        {
+            throw new ModelFormatException(_file, e.Message, op: $"node {nodeName} ({node.OpType})", inner: e);
+        }
+
+        for (var i = 0; i < node.Output.Count && i < outputs.Length; i++)
+        {
+            if (node.Output[i].Length > 0)
+            {
+                _values[node.Output[i]] = outputs[i];
+            }
+        }
+    }
+
+    private string NodeName(NodeProto node)
+    {
+        var wanted = node.Name;
+        var ownOutput = node.Output.Count == 1 && node.Output[0] == wanted;
+        if (wanted.Length == 0 || (_onnxNames.Contains(wanted) && !ownOutput) || _usedNames.Contains(wanted))
+        {
+            return FreshName(node.Name.Length > 0 ? node.Name : node.OpType.ToLowerInvariant());
+        }
+
+        _usedNames.Add(wanted);
+        return wanted;
+    }
+
+    private string FreshName(string wanted)
+    {
+        var candidate = wanted;
+        for (var i = 1; _onnxNames.Contains(candidate) || !_usedNames.Add(candidate); i++)
+        {
+            candidate = $"{wanted}_{i}";
+        }
+
+        return candidate;
+    }
+
+    private TensorType? ValueType(ValueInfoProto info, string what)
+    {
+        var type = info.Type;
+        if (type is null || type.ValueCase != TypeProto.ValueOneofCase.TensorType)
+        {
+            var kind = type?.ValueCase.ToString() ?? "untyped";
+            _unsupported.Add(new UnsupportedOp(what, info.Name, $"{what} {info.Name} is {kind}; only tensors are supported"));
+            return null;
+        }
+
+        var element = OnnxTensors.ToElement(type.TensorType.ElemType);
+        if (element is null)
+        {
+            _unsupported.Add(new UnsupportedOp(what, info.Name, $"{what} {info.Name} has element type {OnnxTensors.TypeName(type.TensorType.ElemType)}"));
+            return null;
+        }
+
+        var shape = type.TensorType.Shape is { } s
+            ? new Shape([.. s.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1)])
+            : Shape.Unknown;
+        return new TensorType(new DataType(element.Value), shape);
+    }
+}

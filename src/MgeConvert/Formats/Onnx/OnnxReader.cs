@@ -1,0 +1,87 @@
+using Google.Protobuf;
+using MgeConvert.Formats.Onnx.Proto;
+
+namespace MgeConvert.Formats.Onnx;
+
+/// <summary>
+/// Reads ONNX models (default-domain opsets 6–21; older opsets on a best-effort basis for operators whose
+/// form did not change) into the IR.
+/// </summary>
+public sealed class OnnxReader : IModelReader
+{
+    public const int MinOpset = 1;
+    public const int MaxOpset = 21;
+
+    public ModelFormat Format => ModelFormat.Onnx;
+
+    /// <summary>
+    /// ONNX files are a bare ModelProto; writers emit field 1 (ir_version, a small varint) first, so the file
+    /// starts with tag 0x08 followed by a one-byte version.
+    /// </summary>
+    public bool CanRead(ReadOnlySpan<byte> header) => header.Length >= 4 && header[0] == 0x08 && header[1] is > 0 and < 0x20
+        && header[2] is 0x12 or 0x1A or 0x22 or 0x28 or 0x32 or 0x3A or 0x42;
+
+    public ImportedModel Read(string path, ConversionOptions options)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(path, $"cannot read the ONNX model: {e.Message}", inner: e);
+        }
+
+        return Read(path, bytes);
+    }
+
+    /// <summary>Reads a model held in memory; <paramref name="path"/> only names it in messages.</summary>
+    public static ImportedModel Read(string path, byte[] bytes) => Import(path, Parse(path, bytes));
+
+    internal static ModelProto Parse(string path, byte[] bytes)
+    {
+        try
+        {
+            return ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ModelFormatException(path, $"not a valid ONNX model (ModelProto protobuf expected): {e.Message}", inner: e);
+        }
+    }
+
+    internal static ImportedModel Import(string path, ModelProto model)
+    {
+        if (model.Graph is null)
+        {
+            throw new ModelFormatException(path, "the ONNX model has no graph");
+        }
+
+        var opset = DefaultOpset(model) ?? throw new ModelFormatException(path, "the ONNX model imports no default-domain opset");
+        if (opset is < MinOpset or > MaxOpset)
+        {
+            throw new ModelFormatException(path, $"opset {opset} is not supported (expected {MinOpset}–{MaxOpset})");
+        }
+
+        var graph = new OnnxGraphImporter(path, model.Graph, (int)opset).Import();
+        foreach (var entry in model.MetadataProps)
+        {
+            graph.Metadata[entry.Key] = entry.Value;
+        }
+
+        var imported = new ImportedModel(graph, ModelFormat.Onnx, "onnx");
+        imported.Details.Add($"producer: {model.ProducerName} {model.ProducerVersion}".TrimEnd());
+        imported.Details.Add($"ir_version: {model.IrVersion}");
+        imported.Details.Add($"opset: {opset}");
+        foreach (var other in model.OpsetImport.Where(o => o.Domain is not ("" or "ai.onnx")))
+        {
+            imported.Details.Add($"opset {other.Domain}: {other.Version}");
+        }
+
+        return imported;
+    }
+
+    internal static long? DefaultOpset(ModelProto model) =>
+        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (long?)o.Version).FirstOrDefault();
+}

@@ -1,0 +1,69 @@
+using Google.Protobuf;
+using MgeConvert.Formats.Onnx.Proto;
+using MgeConvert.Ir;
+
+namespace MgeConvert.Formats.Onnx;
+
+/// <summary>Writes the IR as an ONNX model at opset 7–21 (options.Opset, default 13).</summary>
+public sealed class OnnxWriter : IModelWriter
+{
+    public const int MinOpset = 7;
+    public const int MaxOpset = 21;
+    public const string ProducerName = "mgeconvert-dotnet";
+
+    public ModelFormat Format => ModelFormat.Onnx;
+
+    public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
+    {
+        var path = options.Output ?? throw new ArgumentException("an output path is required for ONNX", nameof(options));
+        var bytes = Serialize(graph, options, path);
+        return [new OutputFile(path, s => s.Write(bytes))];
+    }
+
+    /// <summary>The model file's bytes; throws <see cref="UnsupportedOpsException"/> listing every op the opset cannot express.</summary>
+    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<onnx>")
+    {
+        var opset = options.Opset;
+        if (opset is < MinOpset or > MaxOpset)
+        {
+            throw new ModelFormatException(path, $"ONNX opset {opset} is not supported (expected {MinOpset}–{MaxOpset})");
+        }
+
+        var exporter = new OnnxGraphExporter(graph, opset);
+        var graphProto = exporter.Export(options.GraphName);
+        if (exporter.Unsupported.Count > 0)
+        {
+            throw new UnsupportedOpsException(path, $"ONNX opset {opset}", exporter.Unsupported);
+        }
+
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion(opset),
+            ProducerName = ProducerName,
+            ProducerVersion = typeof(OnnxWriter).Assembly.GetName().Version?.ToString(3) ?? "",
+            Graph = graphProto,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        foreach (var (key, value) in graph.Metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+
+        return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// The IR version released with each opset; at least 4, since earlier IR versions require every
+    /// initializer to be repeated as a graph input.
+    /// </summary>
+    private static long IrVersion(int opset) => opset switch
+    {
+        <= 9 => 4,
+        10 => 5,
+        11 => 6,
+        <= 14 => 7,
+        <= 18 => 8,
+        <= 20 => 9,
+        _ => 10,
+    };
+}
