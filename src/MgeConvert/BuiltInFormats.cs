@@ -1,6 +1,7 @@
 using MgeConvert.Formats;
 using MgeConvert.Formats.Caffe;
 using MgeConvert.Formats.Mge;
+using MgeConvert.Formats.Onnx;
 using MgeConvert.Passes;
 
 namespace MgeConvert;
@@ -8,9 +9,9 @@ namespace MgeConvert;
 /// <summary>The readers, writers and pass pipeline this library ships with; the single place to register them.</summary>
 public static class BuiltInFormats
 {
-    public static IEnumerable<IModelReader> Readers() => [new MgeReader()];
+    public static IEnumerable<IModelReader> Readers() => [new MgeReader(), new OnnxReader()];
 
-    public static IEnumerable<IModelWriter> Writers() => [new CaffeWriter()];
+    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new CaffeWriter()];
 
     /// <summary>The target's standard passes (<see cref="PassPipeline.Standard(ModelFormat, ConversionOptions)"/>).</summary>
     public static IGraphPipeline Pipeline() => GraphPipeline.From((graph, context) =>

@@ -19,7 +19,7 @@ internal sealed class OnnxGraphImporter
         _file = file;
         _graph = graph;
         Opset = opset;
-        _builder = new GraphBuilder(string.IsNullOrEmpty(graph.Name) ? "graph" : graph.Name, new OnnxShapeEvaluator());
+        _builder = new GraphBuilder(string.IsNullOrEmpty(graph.Name) ? "graph" : graph.Name, new Reference.ConstantEvaluator(4096));
         foreach (var name in graph.Input.Select(i => i.Name).Concat(graph.Initializer.Select(i => i.Name))
                      .Concat(graph.Node.SelectMany(n => n.Output)))
         {
