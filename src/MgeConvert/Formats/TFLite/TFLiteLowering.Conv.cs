@@ -70,27 +70,54 @@ internal sealed partial class TFLiteLowering
         var (act, result) = TakeActivation(node);
         var outShape = node.Output.Shape;
         var k = new[] { w.Shape[2], w.Shape[3] };
-        var allZero = c.Pads[0] == 0 && c.Pads[1] == 0;
+        var full = new long[2];
         var same = true;
+        var exact = true;
         for (var i = 0; i < 2; i++)
         {
-            var total = ((x.Shape[i + 2] - 1) * c.Strides[i]) + k[i] - outShape[i + 2];
+            full[i] = ((x.Shape[i + 2] - 1) * c.Strides[i]) + k[i];
+            var total = full[i] - outShape[i + 2];
             same &= total >= 0 && c.Pads[i] == total / 2;
+            exact &= c.Pads[i] == 0 && total == 0;
+            if (c.Pads[i] + outShape[i + 2] > full[i])
+            {
+                throw new NotExpressibleException("output padding reaches past the full transposed-convolution result");
+            }
         }
-
-        // VALID keeps the start of the full result (the output shape crops the end); SAME drops total/2 first.
-        var padding = allZero ? Padding.VALID : same ? Padding.SAME
-            : throw new NotExpressibleException($"pads [{string.Join(",", c.Pads)}] are not expressible as SAME or VALID");
 
         var input = Get(x, Layout.Nhwc);
         var weight = PermutedConstant(w, OhwiFromIohw);
         var biasTensor = BiasTensor(bias, x, w, outChannels, node.Name);
-        var nhwc = NhwcLayout.Permute(IrShape(outShape), NhwcLayout.ToNhwc);
-        var shape = _b.AddInt32Vector($"{node.Name}_output_shape", nhwc);
         int sw = (int)c.Strides[1], sh = (int)c.Strides[0];
-        EmitActivated(BuiltinOperator.TRANSPOSE_CONV, [shape.Index, weight.Index, input.Index, biasTensor.Index], result, node.Output, Layout.Nhwc, act,
-            BuiltinOptions.TransposeConvOptions,
-            (fb, a) => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, a).Value);
+        if (exact || same)
+        {
+            // SAME drops total/2 rows/columns at the start of the full result and the rest at the end.
+            var shape = _b.AddInt32Vector($"{node.Name}_output_shape", NhwcLayout.Permute(IrShape(outShape), NhwcLayout.ToNhwc));
+            var padding = exact ? Padding.VALID : Padding.SAME;
+            EmitActivated(BuiltinOperator.TRANSPOSE_CONV, [shape.Index, weight.Index, input.Index, biasTensor.Index], result, node.Output, Layout.Nhwc,
+                act, BuiltinOptions.TransposeConvOptions,
+                (fb, a) => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, a).Value);
+            return;
+        }
+
+        // Otherwise compute the full result and cut the IR's window out of it.
+        int[] fullShape = [(int)outShape[0], (int)full[0], (int)full[1], (int)outChannels];
+        var fullTensor = _b.AddTensor($"{node.Name}_full", input.Type, fullShape, TFLiteTypes.Quantization(result.DType, NhwcLayout.ToNhwc));
+        var fullShapeTensor = _b.AddInt32Vector($"{node.Name}_full_shape", fullShape);
+        var fused = Fusable(act) ?? throw new NotExpressibleException("sigmoid after a cropped transposed convolution");
+        _b.AddOperator(BuiltinOperator.TRANSPOSE_CONV, [fullShapeTensor.Index, weight.Index, input.Index, biasTensor.Index], [fullTensor.Index],
+            BuiltinOptions.TransposeConvOptions, fb => TransposeConvOptions.CreateTransposeConvOptions(fb, Padding.VALID, sw, sh, fused).Value);
+        var output = Output(result, Layout.Nhwc);
+        int[] begin = [0, (int)c.Pads[0], (int)c.Pads[1], 0];
+        int[] end = [output.Shape[0], begin[1] + output.Shape[1], begin[2] + output.Shape[2], output.Shape[3]];
+        _b.AddOperator(BuiltinOperator.STRIDED_SLICE,
+            [fullTensor.Index, _b.AddInt32Vector($"{node.Name}_begin", begin).Index, _b.AddInt32Vector($"{node.Name}_end", end).Index,
+                _b.AddInt32Vector($"{node.Name}_strides", 1, 1, 1, 1).Index],
+            [output.Index], BuiltinOptions.StridedSliceOptions, fb => StridedSliceOptions.CreateStridedSliceOptions(fb).Value);
+        if (result != node.Output)
+        {
+            _values[node.Output] = _values[result];
+        }
     }
 
     /// <summary>A constant weight with its axes permuted (per-channel quantization follows the axis).</summary>
