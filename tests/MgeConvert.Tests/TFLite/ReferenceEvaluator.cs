@@ -34,7 +34,7 @@ public static class ReferenceEvaluator
         Dense Get(Value v) => v.IsConstant ? new Dense(v.Shape.ToArray(), [.. v.Constant!.Dequantize().Select(f => (double)f)]) : env[v];
         foreach (var node in graph.Nodes)
         {
-            var outputs = Eval(node, i => node.Inputs[i] is { } v ? Get(v) : null);
+            var outputs = Eval(node, i => i < node.Inputs.Count && node.Inputs[i] is { } v ? Get(v) : null);
             for (var i = 0; i < outputs.Length; i++)
             {
                 env[node.Outputs[i]] = outputs[i];

@@ -239,7 +239,7 @@ public static class TFLiteTestGraphs
         var r = Rng("qconv");
         var (b, x, inputs) = Start("qconv", r, 1, 3, 6, 6);
         const float inScale = 1f / 127;
-        const float outScale = 0.02f;
+        const float outScale = 0.04f;
         var q = b.Apply(new Cast(DataType.Quantized(ElementType.Int8, inScale)), x);
         var wScales = new float[] { 0.004f, 0.006f, 0.003f, 0.005f };
         var wData = Randoms(r, 4 * 3 * 3 * 3, 120).Select(v => (sbyte)Math.Round(v)).ToArray();

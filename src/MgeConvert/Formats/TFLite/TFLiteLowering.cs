@@ -21,6 +21,7 @@ internal sealed partial class TFLiteLowering
     private readonly HashSet<Value> _graphOutputs;
     private readonly HashSet<Node> _fused = [];
     private readonly List<UnsupportedOp> _unsupported = [];
+    private readonly bool _channelsLastInputs;
 
     public TFLiteLowering(Graph graph, ConversionOptions options)
     {
@@ -28,6 +29,7 @@ internal sealed partial class TFLiteLowering
         _options = options;
         _consumers = graph.Consumers();
         _graphOutputs = [.. graph.Outputs];
+        _channelsLastInputs = graph.Nodes.Any(n => n.Op is Conv or ConvTranspose or Pool or GlobalPool or AdaptivePool or Resize);
     }
 
     /// <summary>TRANSPOSE ops added for graph inputs and outputs.</summary>
@@ -141,8 +143,20 @@ internal sealed partial class TFLiteLowering
         public bool IsGraphInput { get; } = isGraphInput;
     }
 
-    /// <summary>The layout a computed value was produced in (constants: none preferred, reported as IR).</summary>
-    private Layout NativeLayout(Value v) => v.IsConstant ? Layout.Ir : _values[v].Native;
+    /// <summary>
+    /// The layout a computed value was produced in (constants: none preferred, reported as IR). In a CNN the
+    /// 4-D graph inputs count as channels-last: their one TRANSPOSE then sits at the interface.
+    /// </summary>
+    private Layout NativeLayout(Value v)
+    {
+        if (v.IsConstant)
+        {
+            return Layout.Ir;
+        }
+
+        var lowered = _values[v];
+        return lowered.IsGraphInput && _channelsLastInputs && v.Shape.Rank == 4 ? Layout.Nhwc : lowered.Native;
+    }
 
     /// <summary>NHWC when some computed 4-D input already lives channels-last.</summary>
     private Layout ChooseLayout(IEnumerable<Value?> inputs, int outputRank) =>
