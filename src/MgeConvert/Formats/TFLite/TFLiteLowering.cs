@@ -185,7 +185,8 @@ internal sealed partial class TFLiteLowering
 
         var source = layout == Layout.Ir ? lowered.Nhwc! : lowered.Ir!;
         var perm = layout == Layout.Ir ? NhwcLayout.ToNchw : NhwcLayout.ToNhwc;
-        var target = _b.AddTensor($"{v.Name}_{(layout == Layout.Ir ? "nchw" : "nhwc")}", source.Type,
+        var name = layout == Layout.Ir && _graphOutputs.Contains(v) ? v.Name : $"{v.Name}_{(layout == Layout.Ir ? "nchw" : "nhwc")}";
+        var target = _b.AddTensor(name, source.Type,
             NhwcLayout.Permute(source.Shape, perm), source.Quantization is { } q ? q with { Dimension = Array.IndexOf(perm, q.Dimension) } : null);
         if (NhwcLayout.IsMemoryOrderPreserving(Array.ConvertAll(source.Shape, d => (long)d), perm))
         {
@@ -260,7 +261,8 @@ internal sealed partial class TFLiteLowering
             shape = NhwcLayout.Permute(shape, NhwcLayout.ToNhwc);
         }
 
-        var t = _b.AddTensor(v.Name, Map(type, v), shape, TFLiteTypes.Quantization(type, layout == Layout.Nhwc ? NhwcLayout.ToNhwc : null));
+        var name = layout == Layout.Nhwc && _graphOutputs.Contains(v) ? $"{v.Name}_nhwc" : v.Name;
+        var t = _b.AddTensor(name, Map(type, v), shape, TFLiteTypes.Quantization(type, layout == Layout.Nhwc ? NhwcLayout.ToNhwc : null));
         _values[v] = layout == Layout.Ir ? new Lowered(layout, t, null, false) : new Lowered(layout, null, t, false);
         return t;
     }
