@@ -159,7 +159,7 @@ public static class TFLiteTestGraphs
         var c = b.Apply(new Unary(UnaryFunction.Relu), Conv(b, r, x, 2, 3, 1, 1));
         var f = b.Apply(new Flatten(1), c);
         b.Output(b.Apply(new Gemm(TransB: true), f, Weight(b, r, "fc_w", 5, 32), Weight(b, r, "fc_b", 5)));
-        return new("flatten_after_conv", b.Graph, inputs, false);
+        return new("flatten_after_conv", b.Graph, inputs, true);
     }
 
     private static TFLiteCase Broadcasting()

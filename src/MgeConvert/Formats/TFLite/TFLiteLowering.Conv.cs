@@ -27,6 +27,7 @@ internal sealed partial class TFLiteLowering
             throw new NotExpressibleException("weight and bias must be constants");
         }
 
+        var (act, result) = TakeActivation(node, FoldBatchNorm(node, ref w, ref bias));
         var inChannels = x.Shape[1];
         var outChannels = w.Shape[0];
         var depthwise = c.Group > 1 && c.Group == inChannels && w.Shape[1] == 1;
@@ -34,7 +35,6 @@ internal sealed partial class TFLiteLowering
         var (padding, padded) = SpatialPadding(input, x, [w.Shape[2], w.Shape[3]], c.Strides, c.Dilations, c.Pads, PadFill.Zero);
         var weight = PermutedConstant(w, depthwise ? DepthwiseFromOihw : OhwiFromOihw);
         var biasTensor = BiasTensor(bias, x, w, outChannels, node.Name);
-        var (act, result) = TakeActivation(node);
         int sw = (int)c.Strides[1], sh = (int)c.Strides[0], dw = (int)c.Dilations[1], dh = (int)c.Dilations[0];
         if (depthwise)
         {
@@ -49,6 +49,48 @@ internal sealed partial class TFLiteLowering
                 BuiltinOptions.Conv2DOptions,
                 (fb, a) => Conv2DOptions.CreateConv2DOptions(fb, padding, sw, sh, a, dw, dh).Value);
         }
+    }
+
+    /// <summary>
+    /// Folds a BatchNorm that is the only reader of a float convolution into its weights and bias; returns the
+    /// BatchNorm node (then skipped) or null.
+    /// </summary>
+    private Node? FoldBatchNorm(Node conv, ref Value w, ref Value? bias)
+    {
+        var output = conv.Output;
+        if (conv.Op is IFusableActivation { Activation: not FusedActivation.None } || _graphOutputs.Contains(output)
+            || !_consumers.TryGetValue(output, out var readers) || readers.Count != 1
+            || readers[0] is not { Op: BatchNorm bn } bnNode || bnNode.Inputs[0] != output
+            || !w.DType.IsFloat || bias is { DType.IsFloat: false }
+            || Enumerable.Range(1, 4).Any(i => !bnNode.Input(i).IsConstant))
+        {
+            return null;
+        }
+
+        var gamma = bnNode.Input(1).Constant!.ToFloats();
+        var beta = bnNode.Input(2).Constant!.ToFloats();
+        var mean = bnNode.Input(3).Constant!.ToFloats();
+        var variance = bnNode.Input(4).Constant!.ToFloats();
+        var weights = w.Constant!.ToFloats();
+        var channels = gamma.Length;
+        var perChannel = weights.Length / channels;
+        var biasValues = bias?.Constant!.ToFloats() ?? new float[channels];
+        var newBias = new float[channels];
+        for (var o = 0; o < channels; o++)
+        {
+            var scale = gamma[o] / MathF.Sqrt(variance[o] + bn.Epsilon);
+            for (var i = 0; i < perChannel; i++)
+            {
+                weights[(o * perChannel) + i] *= scale;
+            }
+
+            newBias[o] = ((biasValues[o] - mean[o]) * scale) + beta[o];
+        }
+
+        w = new Value(w.Name, Ir.Tensor.FromFloats(w.Shape, weights));
+        bias = new Value(bias?.Name ?? $"{conv.Name}_bias", Ir.Tensor.FromFloats(new Shape(channels), newBias));
+        _fused.Add(bnNode);
+        return bnNode;
     }
 
     private void LowerConvTranspose(Node node, ConvTranspose c)

@@ -305,7 +305,7 @@ internal sealed partial class TFLiteLowering
 
         var n = (int)(g.TransB ? b.Shape[0] : b.Shape[1]);
         var k = (int)(g.TransB ? b.Shape[1] : b.Shape[0]);
-        var weight = FullyConnectedWeight(b, g.TransB, g.Alpha);
+        var weight = FullyConnectedWeight(b, g.TransB, g.Alpha, a);
         TFLiteTensor? bias = null;
         var addLater = false;
         if (c is not null)
@@ -335,11 +335,17 @@ internal sealed partial class TFLiteLowering
     }
 
     /// <summary>FULLY_CONNECTED weights are (out, in).</summary>
-    private TFLiteTensor FullyConnectedWeight(Value b, bool alreadyOutIn, float alpha)
+    private TFLiteTensor FullyConnectedWeight(Value b, bool alreadyOutIn, float alpha, Value input)
     {
         var data = b.Constant!;
         var bytes = alreadyOutIn ? data.Bytes : NhwcLayout.Transpose(data.Bytes.Span, data.Shape.ToArray(), [1, 0], data.DType.ElementSize);
         var shape = alreadyOutIn ? IrShape(b.Shape) : [(int)b.Shape[1], (int)b.Shape[0]];
+        if (_channelsLastRows.TryGetValue(input, out var chw))
+        {
+            // The input rows come in H, W, C order: reorder the input columns of the weights the same way.
+            bytes = NhwcLayout.Transpose(bytes.Span, [shape[0], chw.C, chw.H, chw.W], [0, 2, 3, 1], data.DType.ElementSize);
+        }
+
         if (alpha != 1f)
         {
             RequireFloat(b, "Gemm alpha");
@@ -369,7 +375,7 @@ internal sealed partial class TFLiteLowering
 
         if (b.IsConstant && b.Shape.Rank == 2)
         {
-            var weight = FullyConnectedWeight(b, false, 1f);
+            var weight = FullyConnectedWeight(b, false, 1f, a);
             var input = Get(a, Layout.Ir);
             var (act, result) = TakeActivation(node);
             EmitActivated(BuiltinOperator.FULLY_CONNECTED, [input.Index, weight.Index, -1], result, node.Output, Layout.Ir, act,

@@ -19,6 +19,14 @@ internal sealed partial class TFLiteLowering
         var x = node.Input(0);
         var lowered = x.IsConstant ? null : _values[x];
         TFLiteTensor input;
+        if (lowered is { Ir: null, Nhwc: { } channelsLast } && FeedsOnlyFullyConnected(node, x))
+        {
+            // Flattened in H, W, C order; the fully connected weights are permuted to match.
+            Reshape(channelsLast, Output(node.Output, Layout.Ir));
+            _channelsLastRows[node.Output] = (x.Shape[1], x.Shape[2], x.Shape[3]);
+            return;
+        }
+
         if (lowered is { Ir: null, Nhwc: { } nhwc } && NhwcLayout.IsMemoryOrderPreserving(x.Shape.ToArray(), NhwcLayout.ToNhwc))
         {
             // Only size-1 axes differ between the layouts: the channels-last bytes are already in IR order.
@@ -30,6 +38,17 @@ internal sealed partial class TFLiteLowering
         }
 
         Reshape(input, Output(node.Output, Layout.Ir));
+    }
+
+    /// <summary>A flatten of a 4-D value to (N, C·H·W) read only as the data input of FULLY_CONNECTED ops.</summary>
+    private bool FeedsOnlyFullyConnected(Node node, Value x)
+    {
+        var y = node.Output;
+        return x.Shape.Rank == 4 && y.Shape.Rank == 2 && y.Shape[0] == x.Shape[0] && x.Shape.IsStatic && !_graphOutputs.Contains(y)
+            && _consumers.TryGetValue(y, out var readers)
+            && readers.All(r => r.Inputs[0] == y && r.Inputs.Count(i => i == y) == 1
+                && (r.Op is Gemm { TransA: false } && r.Input(1).IsConstant
+                    || r.Op is Ir.Ops.MatMul && r.Input(1) is { IsConstant: true, Shape.Rank: 2 }));
     }
 
     private void LowerTranspose(Node node, Transpose t)

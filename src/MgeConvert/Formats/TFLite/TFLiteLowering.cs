@@ -22,6 +22,7 @@ internal sealed partial class TFLiteLowering
     private readonly HashSet<Node> _fused = [];
     private readonly List<UnsupportedOp> _unsupported = [];
     private readonly bool _channelsLastInputs;
+    private readonly Dictionary<Value, (long C, long H, long W)> _channelsLastRows = [];
 
     public TFLiteLowering(Graph graph, ConversionOptions options)
     {
@@ -296,10 +297,10 @@ internal sealed partial class TFLiteLowering
     /// The activation to apply to <paramref name="node"/>'s result: its own, or a following Relu/Relu6/Tanh
     /// that is the only reader (that node is then skipped). Returns the IR value the result stands for.
     /// </summary>
-    private (FusedActivation Activation, Value Result) TakeActivation(Node node)
+    private (FusedActivation Activation, Value Result) TakeActivation(Node node, Node? foldedInto = null)
     {
         var own = node.Op is IFusableActivation f ? f.Activation : FusedActivation.None;
-        var output = node.Output;
+        var output = (foldedInto ?? node).Output;
         if (own != FusedActivation.None || _graphOutputs.Contains(output)
             || !_consumers.TryGetValue(output, out var readers) || readers.Count != 1)
         {
