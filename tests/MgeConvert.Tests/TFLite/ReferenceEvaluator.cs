@@ -68,6 +68,15 @@ public static class ReferenceEvaluator
             BatchNorm bn => [BatchNorm(x, input(1)!, input(2)!, input(3)!, input(4)!, bn.Epsilon)],
             Cast => [x],
             Transpose t => [Transpose(x, [.. t.Perm.Select(p => (int)p)])],
+            LayerNorm ln => [LayerNorm(x, input(1), input(2), ln)],
+            Split sp => Split(x, sp),
+            Gather g => [GatherAxis(x, input(1)!, (int)(g.Axis < 0 ? g.Axis + x.Shape.Length : g.Axis))],
+            Tile t => [Gather(x, idx => At(x, [.. idx.Select((v, d) => v % x.Shape[d])]), [.. x.Shape.Select((d, i) => d * t.Repeats[i])])],
+            Expand e => [Broadcast(x, new Dense(e.TargetShape, new double[e.TargetShape.Aggregate(1L, (p, d) => p * d)]), (a, _) => a)],
+            HardSigmoid h => [Map(x, v => Math.Max(0, Math.Min(1, (h.Alpha * v) + h.Beta)))],
+            LeakyRelu l => [Map(x, v => v >= 0 ? v : l.Alpha * v)],
+            ArgReduce a => [ArgMax(x, (int)(a.Axis < 0 ? a.Axis + x.Shape.Length : a.Axis))],
+            Where => [Broadcast(Broadcast(x, input(1)!, (c, t) => c != 0 ? t : double.NaN), input(2)!, (t, f) => double.IsNaN(t) ? f : t)],
             _ => throw new NotSupportedException($"reference has no {node.Op.Name}"),
         };
     }
@@ -81,6 +90,7 @@ public static class ReferenceEvaluator
         BinaryFunction.Max => Math.Max,
         BinaryFunction.Min => Math.Min,
         BinaryFunction.Pow => Math.Pow,
+        BinaryFunction.Greater => (a, b) => a > b ? 1 : 0,
         _ => throw new NotSupportedException(f.ToString()),
     };
 
@@ -518,6 +528,72 @@ public static class ReferenceEvaluator
             double v00 = At(x, [idx[0], idx[1], y0, x0]), v01 = At(x, [idx[0], idx[1], y0, x1]);
             double v10 = At(x, [idx[0], idx[1], y1, x0]), v11 = At(x, [idx[0], idx[1], y1, x1]);
             return ((v00 * (1 - dx)) + (v01 * dx)) * (1 - dy) + (((v10 * (1 - dx)) + (v11 * dx)) * dy);
+        }, shape);
+    }
+
+    private static Dense LayerNorm(Dense x, Dense? scale, Dense? bias, LayerNorm ln)
+    {
+        var inner = x.Shape.Skip((int)(ln.Axis < 0 ? ln.Axis + x.Shape.Length : ln.Axis)).Aggregate(1L, (p, d) => p * d);
+        var y = new double[x.Size];
+        for (long o = 0; o < x.Size / inner; o++)
+        {
+            var row = x.Data.AsSpan((int)(o * inner), (int)inner).ToArray();
+            var mean = row.Average();
+            var variance = row.Select(v => (v - mean) * (v - mean)).Average();
+            for (var i = 0; i < inner; i++)
+            {
+                y[(o * inner) + i] = ((row[i] - mean) / Math.Sqrt(variance + ln.Epsilon) * (scale?.Data[i] ?? 1)) + (bias?.Data[i] ?? 0);
+            }
+        }
+
+        return x with { Data = y };
+    }
+
+    private static Dense[] Split(Dense x, Split s)
+    {
+        var axis = (int)(s.Axis < 0 ? s.Axis + x.Shape.Length : s.Axis);
+        long start = 0;
+        var result = new List<Dense>();
+        foreach (var size in s.Sizes)
+        {
+            var shape = (long[])x.Shape.Clone();
+            shape[axis] = size;
+            var offset = start;
+            result.Add(Gather(x, idx => At(x, [.. idx.Select((v, d) => d == axis ? v + offset : v)]), shape));
+            start += size;
+        }
+
+        return [.. result];
+    }
+
+    private static Dense GatherAxis(Dense x, Dense indices, int axis)
+    {
+        var shape = x.Shape.Take(axis).Concat(indices.Shape).Concat(x.Shape.Skip(axis + 1)).ToArray();
+        return Gather(x, idx =>
+        {
+            var flat = At(indices, idx.Skip(axis).Take(indices.Shape.Length).ToArray());
+            var k = (long)flat < 0 ? (long)flat + x.Shape[axis] : (long)flat;
+            return At(x, [.. idx.Take(axis), k, .. idx.Skip(axis + indices.Shape.Length)]);
+        }, shape);
+    }
+
+    private static Dense ArgMax(Dense x, int axis)
+    {
+        var shape = x.Shape.Where((_, i) => i != axis).ToArray();
+        return Gather(x, idx =>
+        {
+            var best = 0L;
+            var bestValue = double.NegativeInfinity;
+            for (long k = 0; k < x.Shape[axis]; k++)
+            {
+                var v = At(x, [.. idx.Take(axis), k, .. idx.Skip(axis)]);
+                if (v > bestValue)
+                {
+                    (best, bestValue) = (k, v);
+                }
+            }
+
+            return best;
         }, shape);
     }
 

@@ -29,6 +29,7 @@ public static class TFLiteTestGraphs
         yield return Slices();
         yield return ResNetBlock();
         yield return QuantizedConv();
+        yield return SequenceOps();
     }
 
     private static Random Rng(string name) => new(name.Aggregate(17, (h, c) => (h * 31) + c));
@@ -232,6 +233,39 @@ public static class TFLiteTestGraphs
         var flat = b.Apply(new Flatten(1), gap);
         b.Output(b.Apply(new Gemm(TransB: true), flat, Weight(b, r, "fc_w", 10, 16), Weight(b, r, "fc_b", 10)));
         return new("resnet_block", b.Graph, inputs, true);
+    }
+
+    private static TFLiteCase SequenceOps()
+    {
+        var r = Rng("seq");
+        var (b, x, inputs) = Start("seq", r, 2, 5, 6);
+        var ln = b.Apply(new LayerNorm(-1, 1e-5f), x, Weight(b, r, "ln_g", 6), Weight(b, r, "ln_b", 6));
+        var t = b.Apply(new Transpose([0, 2, 1]), ln);
+        var s = b.Apply(new Softmax(1), t);
+        var parts = b.ApplyMulti(new Split(2, [2, 3]), s);
+        var g = b.Apply(new Gather(1), parts[1], b.Constant("idx", Tensor.FromInt64s(new Shape(3), 0, 5, -1)));
+        var tiled = b.Apply(new Tile([1, 1, 2]), parts[0]);
+        var centered = b.Apply(new Binary(BinaryFunction.Sub), tiled, b.Constant("half", Tensor.FromFloats(new Shape(1), 0.2f)));
+        var scaled = b.Apply(new Binary(BinaryFunction.Mul), centered, b.Constant("ten", Tensor.FromFloats(new Shape(1), 10f)));
+        var acts = new[]
+        {
+            b.Apply(new HardSigmoid(0.2f, 0.5f), scaled),
+            b.Apply(new Unary(UnaryFunction.Silu), scaled),
+            b.Apply(new Unary(UnaryFunction.HardSwish), scaled),
+            b.Apply(new LeakyRelu(0.1f), scaled),
+            b.Apply(new Clip(-0.5f, 0.7f), scaled),
+            b.Apply(new Where(), b.Apply(new Binary(BinaryFunction.Greater), scaled, b.Constant("zero", Tensor.FromFloats(new Shape(1), 0f))),
+                scaled, b.Apply(new Binary(BinaryFunction.Mul), scaled, b.Constant("q", Tensor.FromFloats(new Shape(1), 0.5f)))),
+        };
+        foreach (var a in acts)
+        {
+            b.Output(a);
+        }
+
+        b.Output(g);
+        b.Output(b.Apply(new Cast(DataType.Float32), b.Apply(new ArgReduce(true, -1, KeepDims: false), scaled)));
+        b.Output(b.Apply(new Expand([2, 6, 4]), b.Constant("row", Tensor.FromFloats(new Shape(1, 4), 1, 2, 3, 4))));
+        return new("sequence_ops", b.Graph, inputs, false);
     }
 
     private static TFLiteCase QuantizedConv()

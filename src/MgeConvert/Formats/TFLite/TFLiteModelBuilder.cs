@@ -76,7 +76,7 @@ internal sealed class TFLiteModelBuilder
             fb.CreateString(graphName));
         var opcodes = codes.Select(c => OperatorCode.CreateOperatorCode(fb,
             deprecated_builtin_code: (sbyte)Math.Min((int)c, (int)BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES),
-            version: 1, builtin_code: c)).ToArray();
+            version: MinimumVersion(c), builtin_code: c)).ToArray();
         var signature = SignatureDef.CreateSignatureDef(fb,
             SignatureDef.CreateInputsVector(fb, [.. Inputs.Select(i => TensorMap.CreateTensorMap(fb, fb.CreateString(Tensors[i].Name), (uint)i))]),
             SignatureDef.CreateOutputsVector(fb, [.. Outputs.Select(i => TensorMap.CreateTensorMap(fb, fb.CreateString(Tensors[i].Name), (uint)i))]),
@@ -92,6 +92,9 @@ internal sealed class TFLiteModelBuilder
         Model.FinishModelBuffer(fb, model);
         return fb.SizedByteArray();
     }
+
+    /// <summary>The runtime's op resolver registers BROADCAST_TO from version 2 (version 1 meant the Flex op).</summary>
+    private static int MinimumVersion(BuiltinOperator code) => code == BuiltinOperator.BROADCAST_TO ? 2 : 1;
 
     private static VectorOffset AlignedBytes(FlatBufferBuilder fb, ReadOnlyMemory<byte> data)
     {
