@@ -30,6 +30,7 @@ public static class TFLiteTestGraphs
         yield return ResNetBlock();
         yield return QuantizedConv();
         yield return SequenceOps();
+        yield return QuantizedInterface();
     }
 
     private static Random Rng(string name) => new(name.Aggregate(17, (h, c) => (h * 31) + c));
@@ -233,6 +234,26 @@ public static class TFLiteTestGraphs
         var flat = b.Apply(new Flatten(1), gap);
         b.Output(b.Apply(new Gemm(TransB: true), flat, Weight(b, r, "fc_w", 10, 16), Weight(b, r, "fc_b", 10)));
         return new("resnet_block", b.Graph, inputs, true);
+    }
+
+    /// <summary>int8 in, int8 out (no QUANTIZE/DEQUANTIZE): values fed and read as stored integers.</summary>
+    private static TFLiteCase QuantizedInterface()
+    {
+        var r = Rng("qio");
+        var b = new GraphBuilder("qio");
+        const float inScale = 0.05f;
+        const float outScale = 0.1f;
+        var x = b.Input("x", DataType.Quantized(ElementType.Int8, inScale, 3), new Shape(1, 4, 5, 5));
+        var stored = Enumerable.Range(0, 100).Select(_ => (double)r.Next(-100, 100)).ToArray();
+        var inputs = new Dictionary<Value, Dense> { [x] = new Dense([1, 4, 5, 5], [.. stored.Select(q => (q - 3) * inScale)]) };
+        var wScales = new float[] { 0.01f, 0.02f, 0.015f, 0.01f, 0.03f, 0.02f };
+        var wType = new DataType(ElementType.Int8, new QuantParams(wScales, new long[6], 0));
+        var w = b.Constant("w", Tensor.Create(wType, new Shape(6, 4, 1, 1), Randoms(r, 24, 30).Select(v => (sbyte)Math.Round(v)).ToArray()));
+        var conv = b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1], Activation: FusedActivation.Relu), x, w);
+        conv.Type = new TensorType(DataType.Quantized(ElementType.Int8, outScale, -128), conv.Shape);
+        var pooled = b.Apply(new Pool(PoolKind.Max, [2, 2], [1, 1], [0, 0, 0, 0]), conv);
+        b.Output(pooled);
+        return new("int8_interface_conv_relu_maxpool", b.Graph, inputs, true, Atol: 1.01 * outScale);
     }
 
     private static TFLiteCase SequenceOps()

@@ -35,7 +35,8 @@ public sealed class TFLiteWriterTests(ITestOutputHelper output)
         for (var i = 0; i < c.Graph.Outputs.Count; i++)
         {
             var reference = expected[c.Graph.Outputs[i]];
-            var (_, shape, data) = result.Outputs[i];
+            var (_, shape, stored) = result.Outputs[i];
+            var data = Dequantize(stored, c.Graph.Outputs[i].DType);
             Assert.Equal(reference.Shape, shape.Select(d => (long)d).ToArray());
             for (var j = 0; j < data.Length; j++)
             {
@@ -54,6 +55,21 @@ public sealed class TFLiteWriterTests(ITestOutputHelper output)
         }
     }
 
+    private static string JsType(DataType t) => t.Element switch
+    {
+        ElementType.Float32 => "float32",
+        ElementType.Int8 => "int8",
+        ElementType.UInt8 => "uint8",
+        ElementType.Int32 => "int32",
+        _ => throw new NotSupportedException($"LiteRT.js cannot take {t} inputs"),
+    };
+
+    private static double[] Quantize(double[] real, DataType t) =>
+        t.Quant is { } q ? [.. real.Select(v => Math.Round(v / q.Scale) + q.ZeroPoint)] : real;
+
+    private static double[] Dequantize(double[] stored, DataType t) =>
+        t.Quant is { } q ? [.. stored.Select(v => (v - q.ZeroPoint) * q.Scale)] : stored;
+
     private static Dictionary<string, (TFLiteCase, TFLiteWriteReport, LiteRtResult)> RunAll()
     {
         var dir = Directory.CreateTempSubdirectory("mgeconvert-tflite-");
@@ -68,7 +84,7 @@ public sealed class TFLiteWriterTests(ITestOutputHelper output)
             var bytes = writer.Convert(c.Graph, new ConversionOptions { GraphName = c.Name }, path);
             File.WriteAllBytes(path, bytes);
             reports.Add(writer.LastReport!);
-            runs.Add(new LiteRtRun(path, [.. c.Graph.Inputs.Select(v => ("float32", v.Shape.ToIntArray(), c.Inputs[v].Data))]));
+            runs.Add(new LiteRtRun(path, [.. c.Graph.Inputs.Select(v => (JsType(v.DType), v.Shape.ToIntArray(), Quantize(c.Inputs[v].Data, v.DType)))]));
         }
 
         var results = LiteRtOracle.Run(runs);

@@ -78,9 +78,9 @@ internal sealed partial class TFLiteLowering
         var layout = ChooseLayout(node.Inputs, rank);
         var inputs = node.Inputs.Select(v => (v!.IsConstant ? Constant(v, layout, rank) : Get(v, layout)).Index).ToArray();
         var axis = MapAxis(c.Axis, rank, layout);
-        var output = Output(node.Output, layout);
-        _b.AddOperator(BuiltinOperator.CONCATENATION, inputs, [output.Index], BuiltinOptions.ConcatenationOptions,
-            fb => ConcatenationOptions.CreateConcatenationOptions(fb, axis).Value);
+        var (act, result) = TakeActivation(node);
+        EmitActivated(BuiltinOperator.CONCATENATION, inputs, result, node.Output, layout, act, BuiltinOptions.ConcatenationOptions,
+            (fb, a) => ConcatenationOptions.CreateConcatenationOptions(fb, axis, a).Value);
     }
 
     private void LowerSplit(Node node, Split s)
