@@ -81,6 +81,7 @@ public static class TFLiteTestGraphs
         b.Output(b.Apply(new Conv([2, 2], [1, 0, 2, 1], [1, 1]), x, w));
         var same = b.Apply(new Conv([2, 2], [1, 1, 1, 1], [1, 1]), x, Weight(b, r, "w2", 4, 3, 3, 3));
         b.Output(same);
+        b.Output(b.Apply(new Conv([2, 2], [0, 0, 1, 1], [1, 1]), x, Weight(b, r, "w3", 2, 3, 2, 2)));
         return new("strided_conv_asymmetric_pads", b.Graph, inputs, true);
     }
 

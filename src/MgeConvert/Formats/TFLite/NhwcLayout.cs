@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MgeConvert.Formats.TFLite;
 
 /// <summary>
@@ -30,8 +32,23 @@ internal static class NhwcLayout
     /// <summary>Transposes C-order element bytes: output axis i is input axis perm[i].</summary>
     public static byte[] Transpose(ReadOnlySpan<byte> data, long[] shape, int[] perm, int elementSize)
     {
-        var rank = shape.Length;
         var result = new byte[data.Length];
+        switch (elementSize)
+        {
+            case 1: TransposeElements(data, result, shape, perm); break;
+            case 2: TransposeElements(MemoryMarshal.Cast<byte, short>(data), MemoryMarshal.Cast<byte, short>(result.AsSpan()), shape, perm); break;
+            case 4: TransposeElements(MemoryMarshal.Cast<byte, int>(data), MemoryMarshal.Cast<byte, int>(result.AsSpan()), shape, perm); break;
+            case 8: TransposeElements(MemoryMarshal.Cast<byte, long>(data), MemoryMarshal.Cast<byte, long>(result.AsSpan()), shape, perm); break;
+            default: throw new ArgumentOutOfRangeException(nameof(elementSize), elementSize, null);
+        }
+
+        return result;
+    }
+
+    private static void TransposeElements<T>(ReadOnlySpan<T> source, Span<T> target, long[] shape, int[] perm)
+        where T : unmanaged
+    {
+        var rank = shape.Length;
         var inStrides = new long[rank];
         long stride = 1;
         for (var i = rank - 1; i >= 0; i--)
@@ -40,30 +57,31 @@ internal static class NhwcLayout
             stride *= shape[i];
         }
 
-        var outShape = perm.Select(p => shape[p]).ToArray();
-        var index = new long[rank];
-        var count = stride;
-        for (long o = 0; o < count; o++)
+        var outShape = new long[rank];
+        var step = new long[rank];
+        for (var i = 0; i < rank; i++)
         {
-            long src = 0;
-            for (var i = 0; i < rank; i++)
-            {
-                src += index[i] * inStrides[perm[i]];
-            }
+            outShape[i] = shape[perm[i]];
+            step[i] = inStrides[perm[i]];
+        }
 
-            data.Slice((int)(src * elementSize), elementSize).CopyTo(result.AsSpan((int)(o * elementSize), elementSize));
+        var index = new long[rank];
+        long src = 0;
+        for (var o = 0; o < target.Length; o++)
+        {
+            target[o] = source[(int)src];
             for (var i = rank - 1; i >= 0; i--)
             {
                 if (++index[i] < outShape[i])
                 {
+                    src += step[i];
                     break;
                 }
 
+                src -= (outShape[i] - 1) * step[i];
                 index[i] = 0;
             }
         }
-
-        return result;
     }
 
     /// <summary>Whether moving axes by <paramref name="perm"/> keeps the element order (only size-1 axes move).</summary>

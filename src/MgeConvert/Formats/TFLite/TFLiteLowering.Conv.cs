@@ -180,6 +180,13 @@ internal sealed partial class TFLiteLowering
             var q = TFLiteTypes.Quantization(data.DType.Quant is { IsPerTensor: false } qp
                 ? new DataType(data.DType.Element, new QuantParams(qp.Scales, qp.ZeroPoints, 0))
                 : data.DType);
+            if (_options.UseInt64Bias && data.DType is { IsQuantized: true, Element: ElementType.Int32 })
+            {
+                // --use_int64_bias: 16-bit activations accumulate in 64 bits.
+                var wide = MemoryMarshal.AsBytes(flat.ToInt64s().AsSpan()).ToArray();
+                return _b.AddTensor(bias.Name, TensorType.INT64, [(int)channels], q, wide);
+            }
+
             return _b.AddTensor(bias.Name, ElementTypeOf(bias), [(int)channels], q, flat.Bytes);
         }
 
