@@ -42,7 +42,9 @@ internal sealed class TFLiteModelBuilder
 
     public byte[] Serialize(string graphName, string description)
     {
-        var fb = new FlatBufferBuilder(1 << 16);
+        // Sized for all weights up front: growing the builder copies everything written so far.
+        var payload = Tensors.Sum(t => (long)(t.Data?.Length ?? 0) + 16) + (Tensors.Count * 128L) + (Operators.Count * 96L) + (1 << 16);
+        var fb = new FlatBufferBuilder((int)Math.Min(payload, int.MaxValue - 64));
         var codes = new List<BuiltinOperator>();
         var codeIndex = new Dictionary<BuiltinOperator, int>();
         foreach (var op in Operators)
