@@ -196,7 +196,7 @@ public static class ReferenceEvaluator
     private static Dense ConvTranspose(Dense x, Dense w, Dense? bias, ConvTranspose c)
     {
         long n = x.Shape[0], ci = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
-        long co = w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
+        long cog = w.Shape[1], co = cog * c.Group, cig = ci / c.Group, kh = w.Shape[2], kw = w.Shape[3];
         var oh = ((h - 1) * c.Strides[0]) - c.Pads[0] - c.Pads[2] + kh + (c.OutputPadding?[0] ?? 0);
         var ow = ((wd - 1) * c.Strides[1]) - c.Pads[1] - c.Pads[3] + kw + (c.OutputPadding?[1] ?? 0);
         var y = new double[n * co * oh * ow];
@@ -217,8 +217,10 @@ public static class ReferenceEvaluator
                     for (long j = 0; j < wd; j++)
                     {
                         var v = x.Data[(((b * ci) + k) * h * wd) + (i * wd) + j];
-                        for (long o = 0; o < co; o++)
+                        var g = k / cig;
+                        for (long og = 0; og < cog; og++)
                         {
+                            var o = (g * cog) + og;
                             for (long p = 0; p < kh; p++)
                             {
                                 for (long q = 0; q < kw; q++)
@@ -227,7 +229,7 @@ public static class ReferenceEvaluator
                                     var xx = (j * c.Strides[1]) - c.Pads[1] + q;
                                     if (yy >= 0 && yy < oh && xx >= 0 && xx < ow)
                                     {
-                                        y[(((b * co) + o) * oh * ow) + (yy * ow) + xx] += v * w.Data[(((k * co) + o) * kh * kw) + (p * kw) + q];
+                                        y[(((b * co) + o) * oh * ow) + (yy * ow) + xx] += v * w.Data[(((k * cog) + og) * kh * kw) + (p * kw) + q];
                                     }
                                 }
                             }

@@ -16,6 +16,7 @@ public static class TFLiteTestGraphs
         yield return StridedAsymmetricConv();
         yield return TransposedConv("deconv_k3_s2_p1_op1", 3, 1, 1);
         yield return TransposedConv("deconv_k4_s2_p1", 4, 1, 0);
+        yield return TransposedConv("deconv_group2_k3_s2_p0", 3, 0, 0, 2);
         yield return Pools();
         yield return Linear();
         yield return BatchedMatMul();
@@ -70,7 +71,8 @@ public static class TFLiteTestGraphs
         var (b, x, inputs) = Start("depthwise", r, 1, 4, 7, 7);
         var y = Conv(b, r, x, 8, 3, 1, 1, group: 4);
         b.Output(b.Apply(new Clip(0, 6), y));
-        return new("depthwise_conv_relu6", b.Graph, inputs, true);
+        b.Output(Conv(b, r, x, 6, 3, 1, 1, group: 2, name: "grouped"));
+        return new("depthwise_and_grouped_conv", b.Graph, inputs, true);
     }
 
     private static TFLiteCase StridedAsymmetricConv()
@@ -85,13 +87,13 @@ public static class TFLiteTestGraphs
         return new("strided_conv_asymmetric_pads", b.Graph, inputs, true);
     }
 
-    private static TFLiteCase TransposedConv(string name, long k, long pad, long outputPadding)
+    private static TFLiteCase TransposedConv(string name, long k, long pad, long outputPadding, long group = 1)
     {
         var r = Rng(name);
         var (b, x, inputs) = Start(name, r, 1, 4, 5, 5);
         var w = Weight(b, r, "w", 4, 3, k, k);
-        var bias = Weight(b, r, "bias", 3);
-        b.Output(b.Apply(new ConvTranspose([2, 2], [pad, pad, pad, pad], [1, 1], 1, [outputPadding, outputPadding]), x, w, bias));
+        var bias = Weight(b, r, "bias", 3 * group);
+        b.Output(b.Apply(new ConvTranspose([2, 2], [pad, pad, pad, pad], [1, 1], group, [outputPadding, outputPadding]), x, w, bias));
         return new(name, b.Graph, inputs, true);
     }
 

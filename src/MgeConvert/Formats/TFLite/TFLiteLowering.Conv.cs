@@ -95,9 +95,9 @@ internal sealed partial class TFLiteLowering
 
     private void LowerConvTranspose(Node node, ConvTranspose c)
     {
-        if (c.SpatialRank != 2 || c.Group != 1 || c.Dilations.Any(d => d != 1))
+        if (c.SpatialRank != 2 || c.Dilations.Any(d => d != 1))
         {
-            throw new NotExpressibleException("only 2-D, group 1, dilation 1 transposed convolution");
+            throw new NotExpressibleException("only 2-D transposed convolution without dilation");
         }
 
         var x = node.Input(0);
@@ -108,9 +108,14 @@ internal sealed partial class TFLiteLowering
             throw new NotExpressibleException("weight and bias must be constants");
         }
 
-        var outChannels = w.Shape[1];
-        var (act, result) = TakeActivation(node);
+        var groups = (int)c.Group;
+        if (groups > 1 && (w.DType.IsQuantized || x.DType.IsQuantized))
+        {
+            throw new NotExpressibleException("quantized grouped transposed convolution");
+        }
+
         var outShape = node.Output.Shape;
+        var outChannels = outShape[1];
         var k = new[] { w.Shape[2], w.Shape[3] };
         var full = new long[2];
         var same = true;
@@ -127,40 +132,86 @@ internal sealed partial class TFLiteLowering
             }
         }
 
-        var input = Get(x, Layout.Nhwc);
-        var weight = PermutedConstant(w, OhwiFromIohw);
+        // SAME drops total/2 rows/columns at the start of the full result and the rest at the end; any other
+        // window is cut out of the full (VALID) result afterwards.
+        var crop = !exact && !same;
+        var padding = exact || crop ? Padding.VALID : Padding.SAME;
+        var (act, result) = TakeActivation(node);
+        var fused = Fusable(act) ?? ActivationFunctionType.NONE;
+        var sigmoid = act == FusedActivation.Sigmoid;
+        var output = Output(result, Layout.Nhwc);
+        int[] convShape = crop ? [(int)outShape[0], (int)full[0], (int)full[1], (int)outChannels] : output.Shape;
+        var combined = !crop && !sigmoid ? output : Temp($"{node.Name}_conv", output, convShape);
+        var inputs = groups == 1 ? [Get(x, Layout.Nhwc)] : SplitChannels(Get(x, Layout.Nhwc), groups, node.Name);
+        var groupShape = convShape.ToArray();
+        groupShape[3] /= groups;
         var biasTensor = BiasTensor(bias, x, w, outChannels, node.Name);
         int sw = (int)c.Strides[1], sh = (int)c.Strides[0];
-        if (exact || same)
+        var groupOutputs = new List<int>();
+        for (var g = 0; g < groups; g++)
         {
-            // SAME drops total/2 rows/columns at the start of the full result and the rest at the end.
-            var shape = _b.AddInt32Vector($"{node.Name}_output_shape", NhwcLayout.Permute(IrShape(outShape), NhwcLayout.ToNhwc));
-            var padding = exact ? Padding.VALID : Padding.SAME;
-            EmitActivated(BuiltinOperator.TRANSPOSE_CONV, [shape.Index, weight.Index, input.Index, biasTensor.Index], result, node.Output, Layout.Nhwc,
-                act, BuiltinOptions.TransposeConvOptions,
-                (fb, a) => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, a).Value);
-            return;
+            var target = groups == 1 ? combined : Temp($"{node.Name}_group{g}", combined, groupShape);
+            var weight = PermutedConstant(groups == 1 ? w : GroupSlice(w, g, groups), OhwiFromIohw);
+            var groupBias = groups == 1 ? biasTensor : _b.AddFloatConstant($"{node.Name}_bias{g}", [groupShape[3]],
+                [.. BiasValues(bias, outChannels).Skip(g * groupShape[3]).Take(groupShape[3])]);
+            var shape = _b.AddInt32Vector($"{target.Name}_shape", groupShape);
+            _b.AddOperator(BuiltinOperator.TRANSPOSE_CONV, [shape.Index, weight.Index, inputs[g].Index, groupBias.Index], [target.Index],
+                BuiltinOptions.TransposeConvOptions, fb => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, fused).Value);
+            groupOutputs.Add(target.Index);
         }
 
-        // Otherwise compute the full result and cut the IR's window out of it.
-        int[] fullShape = [(int)outShape[0], (int)full[0], (int)full[1], (int)outChannels];
-        var fullTensor = _b.AddTensor($"{node.Name}_full", input.Type, fullShape, TFLiteTypes.Quantization(result.DType, NhwcLayout.ToNhwc));
-        var fullShapeTensor = _b.AddInt32Vector($"{node.Name}_full_shape", fullShape);
-        var fused = Fusable(act) ?? throw new NotExpressibleException("sigmoid after a cropped transposed convolution");
-        _b.AddOperator(BuiltinOperator.TRANSPOSE_CONV, [fullShapeTensor.Index, weight.Index, input.Index, biasTensor.Index], [fullTensor.Index],
-            BuiltinOptions.TransposeConvOptions, fb => TransposeConvOptions.CreateTransposeConvOptions(fb, Padding.VALID, sw, sh, fused).Value);
-        var output = Output(result, Layout.Nhwc);
-        int[] begin = [0, (int)c.Pads[0], (int)c.Pads[1], 0];
-        int[] end = [output.Shape[0], begin[1] + output.Shape[1], begin[2] + output.Shape[2], output.Shape[3]];
-        _b.AddOperator(BuiltinOperator.STRIDED_SLICE,
-            [fullTensor.Index, _b.AddInt32Vector($"{node.Name}_begin", begin).Index, _b.AddInt32Vector($"{node.Name}_end", end).Index,
-                _b.AddInt32Vector($"{node.Name}_strides", 1, 1, 1, 1).Index],
-            [output.Index], BuiltinOptions.StridedSliceOptions, fb => StridedSliceOptions.CreateStridedSliceOptions(fb).Value);
+        if (groups > 1)
+        {
+            _b.AddOperator(BuiltinOperator.CONCATENATION, [.. groupOutputs], [combined.Index], BuiltinOptions.ConcatenationOptions,
+                fb => ConcatenationOptions.CreateConcatenationOptions(fb, 3).Value);
+        }
+
+        var last = combined;
+        if (crop)
+        {
+            var cropped = sigmoid ? Temp($"{node.Name}_cropped", output) : output;
+            int[] begin = [0, (int)c.Pads[0], (int)c.Pads[1], 0];
+            int[] end = [output.Shape[0], begin[1] + output.Shape[1], begin[2] + output.Shape[2], output.Shape[3]];
+            _b.AddOperator(BuiltinOperator.STRIDED_SLICE,
+                [combined.Index, _b.AddInt32Vector($"{node.Name}_begin", begin).Index, _b.AddInt32Vector($"{node.Name}_end", end).Index,
+                    _b.AddInt32Vector($"{node.Name}_strides", 1, 1, 1, 1).Index],
+                [cropped.Index], BuiltinOptions.StridedSliceOptions, fb => StridedSliceOptions.CreateStridedSliceOptions(fb).Value);
+            last = cropped;
+        }
+
+        if (sigmoid)
+        {
+            _b.AddOperator(BuiltinOperator.LOGISTIC, [last.Index], [output.Index]);
+        }
+
         if (result != node.Output)
         {
             _values[node.Output] = _values[result];
         }
     }
+
+    private TFLiteTensor[] SplitChannels(TFLiteTensor input, int groups, string name)
+    {
+        var shape = input.Shape.ToArray();
+        shape[3] /= groups;
+        var parts = Enumerable.Range(0, groups).Select(g => Temp($"{name}_in{g}", input, shape)).ToArray();
+        _b.AddOperator(BuiltinOperator.SPLIT_V,
+            [input.Index, _b.AddInt32Vector($"{name}_split_sizes", [.. Enumerable.Repeat(shape[3], groups)]).Index, _b.AddInt32Constant($"{name}_split_axis", [], 3).Index],
+            [.. parts.Select(p => p.Index)], BuiltinOptions.SplitVOptions, fb => SplitVOptions.CreateSplitVOptions(fb, groups).Value);
+        return parts;
+    }
+
+    /// <summary>The input-channel rows of group <paramref name="g"/> of a (C_in, C_out/G, kh, kw) weight.</summary>
+    private static Value GroupSlice(Value w, int g, int groups)
+    {
+        var data = w.Constant!;
+        var rows = w.Shape[0] / groups;
+        var rowBytes = (int)(data.Bytes.Length / w.Shape[0]);
+        var bytes = data.Bytes.Slice((int)(g * rows * rowBytes), (int)(rows * rowBytes));
+        return new Value($"{w.Name}_group{g}", new Ir.Tensor(data.DType, new Shape(rows, w.Shape[1], w.Shape[2], w.Shape[3]), bytes));
+    }
+
+    private static float[] BiasValues(Value? bias, long channels) => bias?.Constant!.ToFloats() ?? new float[channels];
 
     /// <summary>A constant weight with its axes permuted (per-channel quantization follows the axis).</summary>
     private TFLiteTensor PermutedConstant(Value w, int[] perm)
