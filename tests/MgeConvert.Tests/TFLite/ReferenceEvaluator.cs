@@ -458,7 +458,11 @@ public static class ReferenceEvaluator
             for (var d = 0; d < r; d++)
             {
                 var s = idx[d] - p.Pads[d];
-                if (p.Mode == PadMode.Reflect)
+                if (p.Mode == PadMode.Edge)
+                {
+                    s = Math.Clamp(s, 0, x.Shape[d] - 1);
+                }
+                else if (p.Mode == PadMode.Reflect)
                 {
                     s = s < 0 ? -s : s >= x.Shape[d] ? (2 * (x.Shape[d] - 1)) - s : s;
                 }

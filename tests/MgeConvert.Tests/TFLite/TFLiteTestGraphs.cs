@@ -200,7 +200,9 @@ public static class TFLiteTestGraphs
         b.Output(b.Apply(new Pad([0, 0, 1, 2, 0, 0, 2, 1]), c));
         b.Output(b.Apply(new Pad([0, 0, 2, 1, 0, 0, 1, 2], PadMode.Reflect), c));
         b.Output(b.Apply(new Pad([0, 1, 0, 0, 0, 2, 1, 0], PadMode.Constant, 1.5f), c));
-        return new("pad_constant_reflect", b.Graph, inputs, true);
+        b.Output(b.Apply(new Pad([0, 0, 3, 1, 0, 0, 2, 2], PadMode.Edge), c));
+        b.Output(b.Apply(new Pad([0, 0, 1, 0, 0, 0, 0, 1], PadMode.Edge), c));
+        return new("pad_constant_reflect_edge", b.Graph, inputs, true);
     }
 
     private static TFLiteCase Slices()
@@ -256,7 +258,12 @@ public static class TFLiteTestGraphs
         conv.Type = new TensorType(DataType.Quantized(ElementType.Int8, outScale, -128), conv.Shape);
         var pooled = b.Apply(new Pool(PoolKind.Max, [2, 2], [1, 1], [0, 0, 0, 0]), conv);
         b.Output(pooled);
-        return new("int8_interface_conv_relu_maxpool", b.Graph, inputs, true, Atol: 1.01 * outScale);
+        var other = b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), x, w);
+        other.Type = new TensorType(DataType.Quantized(ElementType.Int8, 0.09f, -10), other.Shape);
+        var joined = b.Apply(new Concat(1), conv, other);
+        joined.Type = new TensorType(DataType.Quantized(ElementType.Int8, outScale, 0), joined.Shape);
+        b.Output(joined);
+        return new("int8_interface_conv_pool_concat", b.Graph, inputs, true, Atol: 1.5 * outScale);
     }
 
     private static TFLiteCase SequenceOps()

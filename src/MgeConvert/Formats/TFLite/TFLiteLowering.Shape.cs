@@ -40,6 +40,23 @@ internal sealed partial class TFLiteLowering
         Reshape(input, Output(node.Output, Layout.Ir));
     }
 
+    /// <summary>
+    /// The tensor itself, or a QUANTIZE of it to <paramref name="target"/>'s parameters: int8 CONCATENATION
+    /// needs every input on the output's scale and zero point.
+    /// </summary>
+    private int Requantized(TFLiteTensor t, DataType target)
+    {
+        if (target.Quant is not { IsPerTensor: true } q || t.Quantization is not { } tq
+            || (tq.Scales[0] == q.Scale && tq.ZeroPoints[0] == q.ZeroPoint))
+        {
+            return t.Index;
+        }
+
+        var requantized = _b.AddTensor($"{t.Name}_requantized", t.Type, t.Shape, new TFLiteQuantization([q.Scale], [q.ZeroPoint], 0));
+        _b.AddOperator(BuiltinOperator.QUANTIZE, [t.Index], [requantized.Index]);
+        return requantized.Index;
+    }
+
     /// <summary>A flatten of a 4-D value to (N, C·H·W) read only as the data input of FULLY_CONNECTED ops.</summary>
     private bool FeedsOnlyFullyConnected(Node node, Value x)
     {
@@ -76,7 +93,7 @@ internal sealed partial class TFLiteLowering
     {
         var rank = node.Output.Shape.Rank;
         var layout = ChooseLayout(node.Inputs, rank);
-        var inputs = node.Inputs.Select(v => (v!.IsConstant ? Constant(v, layout, rank) : Get(v, layout)).Index).ToArray();
+        var inputs = node.Inputs.Select(v => Requantized(v!.IsConstant ? Constant(v, layout, rank) : Get(v, layout), node.Output.DType)).ToArray();
         var axis = MapAxis(c.Axis, rank, layout);
         var (act, result) = TakeActivation(node);
         EmitActivated(BuiltinOperator.CONCATENATION, inputs, result, node.Output, layout, act, BuiltinOptions.ConcatenationOptions,
@@ -206,9 +223,70 @@ internal sealed partial class TFLiteLowering
                 _b.AddOperator(BuiltinOperator.MIRROR_PAD, [input.Index, padTensor.Index], [output.Index], BuiltinOptions.MirrorPadOptions,
                     fb => MirrorPadOptions.CreateMirrorPadOptions(fb, MirrorPadMode.SYMMETRIC).Value);
                 break;
+            case PadMode.Edge:
+                EdgePad(input, output, begin, end, node.Name);
+                break;
             default:
-                throw new NotExpressibleException("edge padding wider than 1");
+                throw new NotExpressibleException($"pad mode {p.Mode}");
         }
+    }
+
+    /// <summary>Edge padding, axis by axis: the first/last slice repeated (TILE) and concatenated around the data.</summary>
+    private void EdgePad(TFLiteTensor input, TFLiteTensor output, int[] begin, int[] end, string name)
+    {
+        var rank = input.Shape.Length;
+        var axes = Enumerable.Range(0, rank).Where(a => begin[a] > 0 || end[a] > 0).ToArray();
+        var current = input;
+        foreach (var axis in axes)
+        {
+            var shape = current.Shape.ToArray();
+            shape[axis] += begin[axis] + end[axis];
+            var target = axis == axes[^1] ? output : Temp($"{name}_edge{axis}", current, shape);
+            var pieces = new List<int>();
+            if (begin[axis] > 0)
+            {
+                pieces.Add(EdgeBlock(current, axis, 0, begin[axis], $"{name}_before{axis}"));
+            }
+
+            pieces.Add(current.Index);
+            if (end[axis] > 0)
+            {
+                pieces.Add(EdgeBlock(current, axis, current.Shape[axis] - 1, end[axis], $"{name}_after{axis}"));
+            }
+
+            var a = axis;
+            _b.AddOperator(BuiltinOperator.CONCATENATION, [.. pieces], [target.Index], BuiltinOptions.ConcatenationOptions,
+                fb => ConcatenationOptions.CreateConcatenationOptions(fb, a).Value);
+            current = target;
+        }
+    }
+
+    private int EdgeBlock(TFLiteTensor source, int axis, int index, int count, string name)
+    {
+        var rank = source.Shape.Length;
+        var begin = new int[rank];
+        var end = source.Shape.ToArray();
+        begin[axis] = index;
+        end[axis] = index + 1;
+        var sliceShape = source.Shape.ToArray();
+        sliceShape[axis] = 1;
+        var slice = Temp($"{name}_slice", source, sliceShape);
+        _b.AddOperator(BuiltinOperator.STRIDED_SLICE,
+            [source.Index, _b.AddInt32Vector($"{name}_begin", begin).Index, _b.AddInt32Vector($"{name}_end", end).Index,
+                _b.AddInt32Vector($"{name}_strides", [.. Enumerable.Repeat(1, rank)]).Index],
+            [slice.Index], BuiltinOptions.StridedSliceOptions, fb => StridedSliceOptions.CreateStridedSliceOptions(fb).Value);
+        if (count == 1)
+        {
+            return slice.Index;
+        }
+
+        var multiples = Enumerable.Repeat(1, rank).ToArray();
+        multiples[axis] = count;
+        var tiledShape = sliceShape.ToArray();
+        tiledShape[axis] = count;
+        var tiled = Temp($"{name}_tiled", source, tiledShape);
+        _b.AddOperator(BuiltinOperator.TILE, [slice.Index, _b.AddInt32Vector($"{name}_multiples", multiples).Index], [tiled.Index]);
+        return tiled.Index;
     }
 
     private void LowerTile(Node node, Tile t)
