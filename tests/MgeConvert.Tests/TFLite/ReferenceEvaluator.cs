@@ -75,6 +75,7 @@ public static class ReferenceEvaluator
             Expand e => [Broadcast(x, new Dense(e.TargetShape, new double[e.TargetShape.Aggregate(1L, (p, d) => p * d)]), (a, _) => a)],
             HardSigmoid h => [Map(x, v => Math.Max(0, Math.Min(1, (h.Alpha * v) + h.Beta)))],
             LeakyRelu l => [Map(x, v => v >= 0 ? v : l.Alpha * v)],
+            Elu el => [Map(x, v => v >= 0 ? v : el.Alpha * (Math.Exp(v) - 1))],
             ArgReduce a => [ArgMax(x, (int)(a.Axis < 0 ? a.Axis + x.Shape.Length : a.Axis))],
             Where => [Broadcast(Broadcast(x, input(1)!, (c, t) => c != 0 ? t : double.NaN), input(2)!, (t, f) => double.IsNaN(t) ? f : t)],
             _ => throw new NotSupportedException($"reference has no {node.Op.Name}"),

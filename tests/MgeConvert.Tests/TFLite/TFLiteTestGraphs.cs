@@ -115,6 +115,7 @@ public static class TFLiteTestGraphs
         var (b, x, inputs) = Start("linear", r, 2, 16);
         b.Output(b.Apply(new Gemm(TransB: true), x, Weight(b, r, "w", 10, 16), Weight(b, r, "b", 10)));
         b.Output(b.Apply(new MatMul(), x, Weight(b, r, "w2", 16, 7)));
+        b.Output(b.Apply(new Gemm(Alpha: 0.5f, Activation: FusedActivation.Relu), x, Weight(b, r, "w3", 16, 3), Weight(b, r, "c3", 2, 3)));
         return new("linear_gemm_transb", b.Graph, inputs, false);
     }
 
@@ -284,6 +285,7 @@ public static class TFLiteTestGraphs
             b.Apply(new Unary(UnaryFunction.Silu), scaled),
             b.Apply(new Unary(UnaryFunction.HardSwish), scaled),
             b.Apply(new LeakyRelu(0.1f), scaled),
+            b.Apply(new Elu(0.5f), scaled),
             b.Apply(new Clip(-0.5f, 0.7f), scaled),
             b.Apply(new Where(), b.Apply(new Binary(BinaryFunction.Greater), scaled, b.Constant("zero", Tensor.FromFloats(new Shape(1), 0f))),
                 scaled, b.Apply(new Binary(BinaryFunction.Mul), scaled, b.Constant("q", Tensor.FromFloats(new Shape(1), 0.5f)))),

@@ -221,6 +221,31 @@ internal sealed partial class TFLiteLowering
         LowerElementwise(node, BuiltinOperator.GELU, [node.Input(0)], BuiltinOptions.GeluOptions,
             fb => GeluOptions.CreateGeluOptions(fb, g.TanhApproximation).Value);
 
+    private void LowerElu(Node node, Elu e)
+    {
+        var x = node.Input(0);
+        if (e.Alpha == 1f)
+        {
+            LowerElementwise(node, BuiltinOperator.ELU, [x]);
+            return;
+        }
+
+        // ELU is fixed at alpha 1: relu(x) + alpha·elu(min(x, 0)).
+        RequireFloat(x, "Elu");
+        var layout = ChooseLayout([x], x.Shape.Rank);
+        var input = Get(x, layout);
+        var output = Output(node.Output, layout);
+        var positive = Temp($"{node.Name}_pos", input);
+        var negative = Temp($"{node.Name}_neg", input);
+        var curved = Temp($"{node.Name}_elu", input);
+        var scaled = Temp($"{node.Name}_scaled", input);
+        _b.AddOperator(BuiltinOperator.RELU, [input.Index], [positive.Index]);
+        _b.AddOperator(BuiltinOperator.MINIMUM, [input.Index, Scalar($"{node.Name}_zero", 0f).Index], [negative.Index]);
+        _b.AddOperator(BuiltinOperator.ELU, [negative.Index], [curved.Index]);
+        _b.AddOperator(BuiltinOperator.MUL, [curved.Index, Scalar($"{node.Name}_alpha", e.Alpha).Index], [scaled.Index]);
+        _b.AddOperator(BuiltinOperator.ADD, [positive.Index, scaled.Index], [output.Index]);
+    }
+
     private void LowerHardSigmoid(Node node, HardSigmoid h)
     {
         // max(0, min(1, a·x + b)) = relu6(6a·x + 6b) / 6
@@ -304,34 +329,33 @@ internal sealed partial class TFLiteLowering
         }
 
         var n = (int)(g.TransB ? b.Shape[0] : b.Shape[1]);
-        var k = (int)(g.TransB ? b.Shape[1] : b.Shape[0]);
         var weight = FullyConnectedWeight(b, g.TransB, g.Alpha, a);
-        TFLiteTensor? bias = null;
-        var addLater = false;
-        if (c is not null)
+        var input = Get(a, Layout.Ir);
+        var (act, result) = TakeActivation(node);
+        var perColumn = c is { IsConstant: true } && c.Shape.ElementCount == n && (c.Shape.Rank == 1 || c.Shape[0] == 1);
+        if (c is null || perColumn)
         {
-            if (c.IsConstant && c.Shape.ElementCount == n && (c.Shape.Rank == 1 || c.Shape[0] == 1))
-            {
-                bias = c.DType.IsQuantized
+            TFLiteTensor? bias = c is null ? null
+                : c.DType.IsQuantized
                     ? _b.AddTensor(c.Name, ElementTypeOf(c), [n], TFLiteTypes.Quantization(c.DType), c.Constant!.Bytes)
                     : _b.AddFloatConstant(c.Name, [n], [.. c.Constant!.ToFloats().Select(v => v * g.Beta)]);
-            }
-            else
-            {
-                addLater = true;
-            }
+            EmitActivated(BuiltinOperator.FULLY_CONNECTED, [input.Index, weight.Index, bias?.Index ?? -1], result, node.Output, Layout.Ir,
+                act, BuiltinOptions.FullyConnectedOptions, (fb, f) => FullyConnectedOptions.CreateFullyConnectedOptions(fb, f).Value);
+            return;
         }
 
-        var input = Get(a, Layout.Ir);
-        var (act, result) = addLater ? (FusedActivation.None, node.Output) : TakeActivation(node);
-        if (addLater)
+        // A full (M, N) or computed C is added after the product.
+        if (g.Beta != 1f || c.DType.IsQuantized)
         {
-            throw new NotExpressibleException($"Gemm with a C of shape {c!.Shape} (only a per-column bias)");
+            throw new NotExpressibleException($"Gemm with beta {g.Beta} on a C of shape {c.Shape}");
         }
 
-        _ = k;
-        EmitActivated(BuiltinOperator.FULLY_CONNECTED, [input.Index, weight.Index, bias?.Index ?? -1], result, node.Output, Layout.Ir,
-            act, BuiltinOptions.FullyConnectedOptions, (fb, f) => FullyConnectedOptions.CreateFullyConnectedOptions(fb, f).Value);
+        var product = _b.AddTensor($"{node.Name}_product", input.Type, IrShape(node.Output.Shape), TFLiteTypes.Quantization(node.Output.DType));
+        _b.AddOperator(BuiltinOperator.FULLY_CONNECTED, [input.Index, weight.Index, -1], [product.Index], BuiltinOptions.FullyConnectedOptions,
+            fb => FullyConnectedOptions.CreateFullyConnectedOptions(fb, ActivationFunctionType.NONE).Value);
+        var addend = c.IsConstant ? Constant(c, Layout.Ir, c.Shape.Rank) : Get(c, Layout.Ir);
+        EmitActivated(BuiltinOperator.ADD, [product.Index, addend.Index], result, node.Output, Layout.Ir, act, BuiltinOptions.AddOptions,
+            (fb, f) => AddOptions.CreateAddOptions(fb, f).Value);
     }
 
     /// <summary>FULLY_CONNECTED weights are (out, in).</summary>

@@ -104,7 +104,7 @@ internal sealed partial class TFLiteLowering
             case LeakyRelu l: LowerLeakyRelu(node, l); break;
             case HardSigmoid h: LowerHardSigmoid(node, h); break;
             case Gelu g: LowerGelu(node, g); break;
-            case Elu: LowerElementwise(node, BuiltinOperator.ELU, [node.Input(0)]); break;
+            case Elu e: LowerElu(node, e); break;
             case PRelu: LowerElementwise(node, BuiltinOperator.PRELU, [node.Input(0), node.Input(1)]); break;
             case Where: LowerElementwise(node, BuiltinOperator.SELECT_V2, [node.Input(0), node.Input(1), node.Input(2)]); break;
             case Identity or Dropout: Alias(node.Output, node.Input(0)); break;
