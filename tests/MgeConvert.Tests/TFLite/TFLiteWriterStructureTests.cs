@@ -36,6 +36,26 @@ public sealed class TFLiteWriterStructureTests
     }
 
     [Fact]
+    public void UnknownBatchBecomesShapeSignature()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, new Shape(-1, 3, 4, 4));
+        var w = b.Constant("w", Tensor.FromFloats(new Shape(2, 3, 1, 1), new float[6]));
+        var flat = b.Apply(new Flatten(1), b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), x, w));
+        b.Output(flat);
+        var bytes = new TFLiteWriter().Convert(b.Graph, new ConversionOptions());
+
+        Assert.Empty(TFLiteVerifier.Check(bytes));
+        var g = Model.GetRootAsModel(new ByteBuffer(bytes)).Subgraphs(0)!.Value;
+        var input = g.Tensors(g.Inputs(0))!.Value;
+        Assert.Equal([1, 3, 4, 4], input.GetShapeArray());
+        Assert.Equal([-1, 3, 4, 4], input.GetShapeSignatureArray());
+        Assert.Equal([-1, 32], g.Tensors(g.Outputs(0))!.Value.GetShapeSignatureArray());
+        var nhwc = Enumerable.Range(0, g.TensorsLength).Select(i => g.Tensors(i)!.Value).First(t => t.Name == "x_nhwc");
+        Assert.Equal([-1, 4, 4, 3], nhwc.GetShapeSignatureArray());
+    }
+
+    [Fact]
     public void ListsEveryUnsupportedOpBeforeWriting()
     {
         var b = new GraphBuilder("g");

@@ -47,7 +47,8 @@ internal sealed partial class TFLiteLowering
     {
         foreach (var input in _graph.Inputs)
         {
-            var t = _b.AddTensor(input.Name, ElementTypeOf(input), IrShape(input.Shape), TFLiteTypes.Quantization(input.DType));
+            var t = _b.AddTensor(input.Name, ElementTypeOf(input), IrShape(input.Shape), TFLiteTypes.Quantization(input.DType),
+                signature: Signature(input.Shape));
             _b.Inputs.Add(t.Index);
             _values[input] = new Lowered(Layout.Ir, t, null, true);
         }
@@ -63,12 +64,17 @@ internal sealed partial class TFLiteLowering
             {
                 Lower(node);
             }
-            catch (NotExpressibleException e)
+            catch (Exception e) when (e is NotExpressibleException or IrException)
             {
                 _unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name, e.Message));
-                foreach (var o in node.Outputs)
+
+                // Placeholders let the remaining nodes lower, so every unsupported op gets reported.
+                foreach (var o in node.Outputs.Concat(_fused.SelectMany(f => f.Outputs)))
                 {
-                    _values[o] = new Lowered(Layout.Ir, _b.AddTensor(o.Name, TensorType.FLOAT32, [1]), null, false);
+                    if (!_values.ContainsKey(o))
+                    {
+                        _values[o] = new Lowered(Layout.Ir, _b.AddTensor(o.Name, TensorType.FLOAT32, [1]), null, false);
+                    }
                 }
             }
         }
@@ -78,7 +84,7 @@ internal sealed partial class TFLiteLowering
             var t = Get(output, Layout.Ir);
             if (output.IsConstant || _b.Inputs.Contains(t.Index) || _b.Outputs.Contains(t.Index))
             {
-                var copy = _b.AddTensor(output.Name, t.Type, t.Shape, t.Quantization);
+                var copy = _b.AddTensor(output.Name, t.Type, t.Shape, t.Quantization, signature: t.Signature);
                 Reshape(t, copy);
                 t = copy;
             }
@@ -188,7 +194,8 @@ internal sealed partial class TFLiteLowering
         var perm = layout == Layout.Ir ? NhwcLayout.ToNchw : NhwcLayout.ToNhwc;
         var name = layout == Layout.Ir && _graphOutputs.Contains(v) ? v.Name : $"{v.Name}_{(layout == Layout.Ir ? "nchw" : "nhwc")}";
         var target = _b.AddTensor(name, source.Type,
-            NhwcLayout.Permute(source.Shape, perm), source.Quantization is { } q ? q with { Dimension = Array.IndexOf(perm, q.Dimension) } : null);
+            NhwcLayout.Permute(source.Shape, perm), source.Quantization is { } q ? q with { Dimension = Array.IndexOf(perm, q.Dimension) } : null,
+            signature: source.Signature is { } sig ? NhwcLayout.Permute(sig, perm) : null);
         if (NhwcLayout.IsMemoryOrderPreserving(Array.ConvertAll(source.Shape, d => (long)d), perm))
         {
             Reshape(source, target);
@@ -263,14 +270,21 @@ internal sealed partial class TFLiteLowering
         }
 
         var name = layout == Layout.Nhwc && _graphOutputs.Contains(v) ? $"{v.Name}_nhwc" : v.Name;
-        var t = _b.AddTensor(name, Map(type, v), shape, TFLiteTypes.Quantization(type, layout == Layout.Nhwc ? NhwcLayout.ToNhwc : null));
+        var signature = Signature(v.Shape);
+        if (signature is not null && layout == Layout.Nhwc)
+        {
+            signature = NhwcLayout.Permute(signature, NhwcLayout.ToNhwc);
+        }
+
+        var t = _b.AddTensor(name, Map(type, v), shape, TFLiteTypes.Quantization(type, layout == Layout.Nhwc ? NhwcLayout.ToNhwc : null),
+            signature: signature);
         _values[v] = layout == Layout.Ir ? new Lowered(layout, t, null, false) : new Lowered(layout, null, t, false);
         return t;
     }
 
     /// <summary>An intermediate tensor shaped like <paramref name="like"/>.</summary>
     private TFLiteTensor Temp(string name, TFLiteTensor like, int[]? shape = null, TensorType? type = null) =>
-        _b.AddTensor(name, type ?? like.Type, shape ?? like.Shape, like.Quantization);
+        _b.AddTensor(name, type ?? like.Type, shape ?? like.Shape, like.Quantization, signature: shape is null ? like.Signature : null);
 
     private void Alias(Value target, Value source)
     {
@@ -286,10 +300,15 @@ internal sealed partial class TFLiteLowering
 
     private void Reshape(TFLiteTensor source, TFLiteTensor target)
     {
-        var shape = _b.AddInt32Vector($"{target.Name}_shape", target.Shape);
+        // One unknown dimension (typically the batch) stays -1, so the runtime can still resize the input.
+        var dims = target.Signature is { } sig && sig.Count(d => d < 0) == 1 ? sig : target.Shape;
+        var shape = _b.AddInt32Vector($"{target.Name}_shape", dims);
         _b.AddOperator(BuiltinOperator.RESHAPE, [source.Index, shape.Index], [target.Index], BuiltinOptions.ReshapeOptions,
-            fb => ReshapeOptions.CreateReshapeOptions(fb, ReshapeOptions.CreateNewShapeVector(fb, target.Shape)).Value);
+            fb => ReshapeOptions.CreateReshapeOptions(fb, ReshapeOptions.CreateNewShapeVector(fb, dims)).Value);
     }
+
+    private static int[]? Signature(Shape shape) =>
+        shape.HasRank && !shape.IsStatic ? [.. shape.Select(d => d < 0 ? -1 : checked((int)d))] : null;
 
     // ---- fused activations --------------------------------------------------------------------------
 

@@ -21,9 +21,9 @@ internal sealed class TFLiteModelBuilder
     public List<int> Outputs { get; } = [];
 
     public TFLiteTensor AddTensor(string name, TensorType type, int[] shape, TFLiteQuantization? quantization = null,
-        ReadOnlyMemory<byte>? data = null)
+        ReadOnlyMemory<byte>? data = null, int[]? signature = null)
     {
-        var tensor = new TFLiteTensor(Tensors.Count, UniqueName(name), type, shape, quantization, data);
+        var tensor = new TFLiteTensor(Tensors.Count, UniqueName(name), type, shape, quantization, data) { Signature = signature };
         Tensors.Add(tensor);
         return tensor;
     }
@@ -124,6 +124,7 @@ internal sealed class TFLiteModelBuilder
             (uint)buffer,
             fb.CreateString(t.Name),
             quant,
+            shape_signatureOffset: t.Signature is { } sig ? FbTensor.CreateShapeSignatureVector(fb, sig) : default,
             has_rank: true);
     }
 

@@ -20,6 +20,9 @@ internal sealed class TFLiteTensor(int index, string name, TensorType type, int[
 
     public ReadOnlyMemory<byte>? Data { get; } = data;
 
+    /// <summary>The shape with -1 for dimensions unknown at conversion time (their <see cref="Shape"/> entry is 1); null when static.</summary>
+    public int[]? Signature { get; init; }
+
     public override string ToString() => $"{Name} {Type}[{string.Join(",", Shape)}]";
 }
 
