@@ -32,6 +32,7 @@ public static class TFLiteTestGraphs
         yield return QuantizedConv();
         yield return SequenceOps();
         yield return QuantizedInterface();
+        yield return ChannelShuffle();
     }
 
     private static Random Rng(string name) => new(name.Aggregate(17, (h, c) => (h * 31) + c));
@@ -265,6 +266,18 @@ public static class TFLiteTestGraphs
         joined.Type = new TensorType(DataType.Quantized(ElementType.Int8, outScale, 0), joined.Shape);
         b.Output(joined);
         return new("int8_interface_conv_pool_concat", b.Graph, inputs, true, Atol: 1.5 * outScale);
+    }
+
+    private static TFLiteCase ChannelShuffle()
+    {
+        var r = Rng("shuffle");
+        var (b, x, inputs) = Start("shuffle", r, 1, 3, 5, 5);
+        var c = Conv(b, r, x, 6, 1);
+        var grouped = b.Apply(new Reshape([1, 2, 3, 5, 5]), c);
+        var swapped = b.Apply(new Transpose([0, 2, 1, 3, 4]), grouped);
+        var shuffled = b.Apply(new Reshape([1, 6, 5, 5]), swapped);
+        b.Output(Conv(b, r, shuffled, 4, 3, 1, 1, group: 2, name: "after"));
+        return new("channel_shuffle", b.Graph, inputs, true);
     }
 
     private static TFLiteCase SequenceOps()

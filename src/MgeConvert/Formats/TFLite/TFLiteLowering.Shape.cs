@@ -27,6 +27,11 @@ internal sealed partial class TFLiteLowering
             return;
         }
 
+        if (lowered is { Ir: null, Nhwc: { } shuffled } && TryChannelShuffle(node, x, shuffled))
+        {
+            return;
+        }
+
         if (lowered is { Ir: null, Nhwc: { } nhwc } && NhwcLayout.IsMemoryOrderPreserving(x.Shape.ToArray(), NhwcLayout.ToNhwc))
         {
             // Only size-1 axes differ between the layouts: the channels-last bytes are already in IR order.
@@ -56,6 +61,37 @@ internal sealed partial class TFLiteLowering
         _b.AddOperator(BuiltinOperator.QUANTIZE, [t.Index], [requantized.Index]);
         return requantized.Index;
     }
+
+    /// <summary>
+    /// Channel shuffle, Reshape (N,C,H,W)→(N,g,C/g,H,W), Transpose [0,2,1,3,4], Reshape back, on a
+    /// channels-last value: done as the same shuffle of the last axis, so no layout transposes are needed.
+    /// </summary>
+    private bool TryChannelShuffle(Node split, Value x, TFLiteTensor input)
+    {
+        var grouped = split.Output;
+        if (x.Shape.Rank != 4 || !x.Shape.IsStatic || grouped.Shape.Rank != 5 || !grouped.Shape.IsStatic
+            || grouped.Shape[0] != x.Shape[0] || grouped.Shape[1] * grouped.Shape[2] != x.Shape[1]
+            || grouped.Shape[3] != x.Shape[2] || grouped.Shape[4] != x.Shape[3]
+            || SoleReader(grouped) is not { Op: Transpose t } swap || !t.Perm.SequenceEqual([0L, 2, 1, 3, 4])
+            || SoleReader(swap.Output) is not { Op: Ir.Ops.Reshape } merge || !merge.Output.Shape.Equals(x.Shape))
+        {
+            return false;
+        }
+
+        int n = (int)x.Shape[0], h = (int)x.Shape[2], w = (int)x.Shape[3], g = (int)grouped.Shape[1], k = (int)grouped.Shape[2];
+        var split5 = Temp($"{split.Name}_groups", input, [n, h, w, g, k]);
+        Reshape(input, split5);
+        var swapped = Temp($"{swap.Name}_swapped", input, [n, h, w, k, g]);
+        _b.AddOperator(BuiltinOperator.TRANSPOSE, [split5.Index, _b.AddInt32Vector($"{swap.Name}_perm", 0, 1, 2, 4, 3).Index], [swapped.Index]);
+        var output = Output(merge.Output, Layout.Nhwc);
+        Reshape(swapped, output);
+        _fused.Add(swap);
+        _fused.Add(merge);
+        return true;
+    }
+
+    private Node? SoleReader(Value v) =>
+        !_graphOutputs.Contains(v) && _consumers.TryGetValue(v, out var readers) && readers.Count == 1 ? readers[0] : null;
 
     /// <summary>A flatten of a 4-D value to (N, C·H·W) read only as the data input of FULLY_CONNECTED ops.</summary>
     private bool FeedsOnlyFullyConnected(Node node, Value x)
