@@ -33,6 +33,7 @@ public static class TFLiteTestGraphs
         yield return SequenceOps();
         yield return QuantizedInterface();
         yield return ChannelShuffle();
+        yield return QuantizedLinear();
     }
 
     private static Random Rng(string name) => new(name.Aggregate(17, (h, c) => (h * 31) + c));
@@ -266,6 +267,26 @@ public static class TFLiteTestGraphs
         joined.Type = new TensorType(DataType.Quantized(ElementType.Int8, outScale, 0), joined.Shape);
         b.Output(joined);
         return new("int8_interface_conv_pool_concat", b.Graph, inputs, true, Atol: 1.5 * outScale);
+    }
+
+    private static TFLiteCase QuantizedLinear()
+    {
+        var r = Rng("qlinear");
+        var b = new GraphBuilder("qlinear");
+        const float inScale = 0.03f;
+        const float outScale = 0.05f;
+        var x = b.Input("x", DataType.Quantized(ElementType.Int8, inScale, -2), new Shape(2, 8));
+        var stored = Enumerable.Range(0, 16).Select(_ => (double)r.Next(-120, 120)).ToArray();
+        var inputs = new Dictionary<Value, Dense> { [x] = new Dense([2, 8], [.. stored.Select(q => (q + 2) * inScale)]) };
+        var wScales = new float[] { 0.01f, 0.02f, 0.015f, 0.012f };
+        var w = b.Constant("w", Tensor.Create(new DataType(ElementType.Int8, new QuantParams(wScales, new long[4], 0)), new Shape(4, 8),
+            Randoms(r, 32, 100).Select(v => (sbyte)Math.Round(v)).ToArray()));
+        var biasType = new DataType(ElementType.Int32, new QuantParams([.. wScales.Select(s => s * inScale)], new long[4], 0));
+        var bias = b.Constant("bias", Tensor.Create(biasType, new Shape(4), new[] { 300, -200, 50, 0 }));
+        var y = b.Apply(new Gemm(TransB: true, Activation: FusedActivation.Relu), x, w, bias);
+        y.Type = new TensorType(DataType.Quantized(ElementType.Int8, outScale, -128), y.Shape);
+        b.Output(y);
+        return new("int8_linear_per_channel_relu", b.Graph, inputs, false, Atol: 1.01 * outScale);
     }
 
     private static TFLiteCase ChannelShuffle()
