@@ -1,0 +1,465 @@
+using System.Runtime.InteropServices;
+using MgeConvert.Formats.TFLite.Schema;
+using MgeConvert.Ir;
+using TensorType = MgeConvert.Formats.TFLite.Schema.TensorType;
+using MgeConvert.Ir.Ops;
+
+namespace MgeConvert.Formats.TFLite;
+
+internal sealed partial class TFLiteLowering
+{
+    private static readonly int[] OhwiFromOihw = [0, 2, 3, 1];
+    private static readonly int[] DepthwiseFromOihw = [1, 2, 3, 0];
+    private static readonly int[] OhwiFromIohw = [1, 2, 3, 0];
+
+    private void LowerConv(Node node, Conv c)
+    {
+        if (c.SpatialRank != 2)
+        {
+            throw new NotExpressibleException($"{c.SpatialRank}-D convolution (only 2-D)");
+        }
+
+        var x = node.Input(0);
+        var w = node.Input(1);
+        var bias = node.InputOrNull(2);
+        if (!w.IsConstant || bias is { IsConstant: false })
+        {
+            throw new NotExpressibleException("weight and bias must be constants");
+        }
+
+        var (act, result) = TakeActivation(node, FoldBatchNorm(node, ref w, ref bias));
+        var inChannels = x.Shape[1];
+        var outChannels = w.Shape[0];
+        var depthwise = c.Group > 1 && c.Group == inChannels && w.Shape[1] == 1;
+        var input = Get(x, Layout.Nhwc);
+        var (padding, padded) = SpatialPadding(input, x, [w.Shape[2], w.Shape[3]], c.Strides, c.Dilations, c.Pads, PadFill.Zero);
+        var weight = PermutedConstant(w, depthwise ? DepthwiseFromOihw : OhwiFromOihw);
+        var biasTensor = BiasTensor(bias, x, w, outChannels, node.Name);
+        int sw = (int)c.Strides[1], sh = (int)c.Strides[0], dw = (int)c.Dilations[1], dh = (int)c.Dilations[0];
+        if (depthwise)
+        {
+            var multiplier = (int)(outChannels / inChannels);
+            EmitActivated(BuiltinOperator.DEPTHWISE_CONV_2D, [padded.Index, weight.Index, biasTensor.Index], result, node.Output, Layout.Nhwc, act,
+                BuiltinOptions.DepthwiseConv2DOptions,
+                (fb, a) => DepthwiseConv2DOptions.CreateDepthwiseConv2DOptions(fb, padding, sw, sh, multiplier, a, dw, dh).Value);
+        }
+        else
+        {
+            EmitActivated(BuiltinOperator.CONV_2D, [padded.Index, weight.Index, biasTensor.Index], result, node.Output, Layout.Nhwc, act,
+                BuiltinOptions.Conv2DOptions,
+                (fb, a) => Conv2DOptions.CreateConv2DOptions(fb, padding, sw, sh, a, dw, dh).Value);
+        }
+    }
+
+    /// <summary>
+    /// Folds a BatchNorm that is the only reader of a float convolution into its weights and bias; returns the
+    /// BatchNorm node (then skipped) or null.
+    /// </summary>
+    private Node? FoldBatchNorm(Node conv, ref Value w, ref Value? bias)
+    {
+        var output = conv.Output;
+        if (conv.Op is IFusableActivation { Activation: not FusedActivation.None } || _graphOutputs.Contains(output)
+            || !_consumers.TryGetValue(output, out var readers) || readers.Count != 1
+            || readers[0] is not { Op: BatchNorm bn } bnNode || bnNode.Inputs[0] != output
+            || !w.DType.IsFloat || bias is { DType.IsFloat: false }
+            || Enumerable.Range(1, 4).Any(i => !bnNode.Input(i).IsConstant))
+        {
+            return null;
+        }
+
+        var gamma = bnNode.Input(1).Constant!.ToFloats();
+        var beta = bnNode.Input(2).Constant!.ToFloats();
+        var mean = bnNode.Input(3).Constant!.ToFloats();
+        var variance = bnNode.Input(4).Constant!.ToFloats();
+        var weights = w.Constant!.ToFloats();
+        var channels = gamma.Length;
+        var perChannel = weights.Length / channels;
+        var biasValues = bias?.Constant!.ToFloats() ?? new float[channels];
+        var newBias = new float[channels];
+        for (var o = 0; o < channels; o++)
+        {
+            var scale = gamma[o] / MathF.Sqrt(variance[o] + bn.Epsilon);
+            for (var i = 0; i < perChannel; i++)
+            {
+                weights[(o * perChannel) + i] *= scale;
+            }
+
+            newBias[o] = ((biasValues[o] - mean[o]) * scale) + beta[o];
+        }
+
+        w = new Value(w.Name, Ir.Tensor.FromFloats(w.Shape, weights));
+        bias = new Value(bias?.Name ?? $"{conv.Name}_bias", Ir.Tensor.FromFloats(new Shape(channels), newBias));
+        _fused.Add(bnNode);
+        return bnNode;
+    }
+
+    private void LowerConvTranspose(Node node, ConvTranspose c)
+    {
+        if (c.SpatialRank != 2 || c.Dilations.Any(d => d != 1))
+        {
+            throw new NotExpressibleException("only 2-D transposed convolution without dilation");
+        }
+
+        var x = node.Input(0);
+        var w = node.Input(1);
+        var bias = node.InputOrNull(2);
+        if (!w.IsConstant || bias is { IsConstant: false })
+        {
+            throw new NotExpressibleException("weight and bias must be constants");
+        }
+
+        var groups = (int)c.Group;
+        if (groups > 1 && (w.DType.IsQuantized || x.DType.IsQuantized))
+        {
+            throw new NotExpressibleException("quantized grouped transposed convolution");
+        }
+
+        var outShape = node.Output.Shape;
+        var outChannels = outShape[1];
+        var k = new[] { w.Shape[2], w.Shape[3] };
+        var full = new long[2];
+        var same = true;
+        var exact = true;
+        for (var i = 0; i < 2; i++)
+        {
+            full[i] = ((x.Shape[i + 2] - 1) * c.Strides[i]) + k[i];
+            var total = full[i] - outShape[i + 2];
+            same &= total >= 0 && c.Pads[i] == total / 2;
+            exact &= c.Pads[i] == 0 && total == 0;
+            if (c.Pads[i] + outShape[i + 2] > full[i])
+            {
+                throw new NotExpressibleException("output padding reaches past the full transposed-convolution result");
+            }
+        }
+
+        // SAME drops total/2 rows/columns at the start of the full result and the rest at the end; any other
+        // window is cut out of the full (VALID) result afterwards.
+        var crop = !exact && !same;
+        var padding = exact || crop ? Padding.VALID : Padding.SAME;
+        var (act, result) = TakeActivation(node);
+        var fused = Fusable(act) ?? ActivationFunctionType.NONE;
+        var sigmoid = act == FusedActivation.Sigmoid;
+        var output = Output(result, Layout.Nhwc);
+        int[] convShape = crop ? [(int)outShape[0], (int)full[0], (int)full[1], (int)outChannels] : output.Shape;
+        var combined = !crop && !sigmoid ? output : Temp($"{node.Name}_conv", output, convShape);
+        var inputs = groups == 1 ? [Get(x, Layout.Nhwc)] : SplitChannels(Get(x, Layout.Nhwc), groups, node.Name);
+        var groupShape = convShape.ToArray();
+        groupShape[3] /= groups;
+        var biasTensor = BiasTensor(bias, x, w, outChannels, node.Name);
+        int sw = (int)c.Strides[1], sh = (int)c.Strides[0];
+        var groupOutputs = new List<int>();
+        for (var g = 0; g < groups; g++)
+        {
+            var target = groups == 1 ? combined : Temp($"{node.Name}_group{g}", combined, groupShape);
+            var weight = PermutedConstant(groups == 1 ? w : GroupSlice(w, g, groups), OhwiFromIohw);
+            var groupBias = groups == 1 ? biasTensor : _b.AddFloatConstant($"{node.Name}_bias{g}", [groupShape[3]],
+                [.. BiasValues(bias, outChannels).Skip(g * groupShape[3]).Take(groupShape[3])]);
+            var shape = _b.AddInt32Vector($"{target.Name}_shape", groupShape);
+            _b.AddOperator(BuiltinOperator.TRANSPOSE_CONV, [shape.Index, weight.Index, inputs[g].Index, groupBias.Index], [target.Index],
+                BuiltinOptions.TransposeConvOptions, fb => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, fused).Value);
+            groupOutputs.Add(target.Index);
+        }
+
+        if (groups > 1)
+        {
+            _b.AddOperator(BuiltinOperator.CONCATENATION, [.. groupOutputs], [combined.Index], BuiltinOptions.ConcatenationOptions,
+                fb => ConcatenationOptions.CreateConcatenationOptions(fb, 3).Value);
+        }
+
+        var last = combined;
+        if (crop)
+        {
+            var cropped = sigmoid ? Temp($"{node.Name}_cropped", output) : output;
+            int[] begin = [0, (int)c.Pads[0], (int)c.Pads[1], 0];
+            int[] end = [output.Shape[0], begin[1] + output.Shape[1], begin[2] + output.Shape[2], output.Shape[3]];
+            _b.AddOperator(BuiltinOperator.STRIDED_SLICE,
+                [combined.Index, _b.AddInt32Vector($"{node.Name}_begin", begin).Index, _b.AddInt32Vector($"{node.Name}_end", end).Index,
+                    _b.AddInt32Vector($"{node.Name}_strides", 1, 1, 1, 1).Index],
+                [cropped.Index], BuiltinOptions.StridedSliceOptions, fb => StridedSliceOptions.CreateStridedSliceOptions(fb).Value);
+            last = cropped;
+        }
+
+        if (sigmoid)
+        {
+            _b.AddOperator(BuiltinOperator.LOGISTIC, [last.Index], [output.Index]);
+        }
+
+        if (result != node.Output)
+        {
+            _values[node.Output] = _values[result];
+        }
+    }
+
+    private TFLiteTensor[] SplitChannels(TFLiteTensor input, int groups, string name)
+    {
+        var shape = input.Shape.ToArray();
+        shape[3] /= groups;
+        var parts = Enumerable.Range(0, groups).Select(g => Temp($"{name}_in{g}", input, shape)).ToArray();
+        _b.AddOperator(BuiltinOperator.SPLIT_V,
+            [input.Index, _b.AddInt32Vector($"{name}_split_sizes", [.. Enumerable.Repeat(shape[3], groups)]).Index, _b.AddInt32Constant($"{name}_split_axis", [], 3).Index],
+            [.. parts.Select(p => p.Index)], BuiltinOptions.SplitVOptions, fb => SplitVOptions.CreateSplitVOptions(fb, groups).Value);
+        return parts;
+    }
+
+    /// <summary>The input-channel rows of group <paramref name="g"/> of a (C_in, C_out/G, kh, kw) weight.</summary>
+    private static Value GroupSlice(Value w, int g, int groups)
+    {
+        var data = w.Constant!;
+        var rows = w.Shape[0] / groups;
+        var rowBytes = (int)(data.Bytes.Length / w.Shape[0]);
+        var bytes = data.Bytes.Slice((int)(g * rows * rowBytes), (int)(rows * rowBytes));
+        return new Value($"{w.Name}_group{g}", new Ir.Tensor(data.DType, new Shape(rows, w.Shape[1], w.Shape[2], w.Shape[3]), bytes));
+    }
+
+    private static float[] BiasValues(Value? bias, long channels) => bias?.Constant!.ToFloats() ?? new float[channels];
+
+    /// <summary>A constant weight with its axes permuted (per-channel quantization follows the axis).</summary>
+    private TFLiteTensor PermutedConstant(Value w, int[] perm)
+    {
+        var data = w.Constant!;
+        var bytes = NhwcLayout.Transpose(data.Bytes.Span, data.Shape.ToArray(), perm, data.DType.ElementSize);
+        return _b.AddTensor(w.Name, ElementTypeOf(w), NhwcLayout.Permute(IrShape(w.Shape), perm), TFLiteTypes.Quantization(w.DType, perm), bytes);
+    }
+
+    /// <summary>The bias, or zeros; a quantized op gets int32 zeros with scale = input scale · weight scale.</summary>
+    private TFLiteTensor BiasTensor(Value? bias, Value x, Value w, long channels, string name)
+    {
+        if (bias is not null)
+        {
+            var data = bias.Constant!;
+            var flat = data.Reshape(new Shape(channels));
+            var q = TFLiteTypes.Quantization(data.DType.Quant is { IsPerTensor: false } qp
+                ? new DataType(data.DType.Element, new QuantParams(qp.Scales, qp.ZeroPoints, 0))
+                : data.DType);
+            if (_options.UseInt64Bias && data.DType is { IsQuantized: true, Element: ElementType.Int32 })
+            {
+                // --use_int64_bias: 16-bit activations accumulate in 64 bits.
+                var wide = MemoryMarshal.AsBytes(flat.ToInt64s().AsSpan()).ToArray();
+                return _b.AddTensor(bias.Name, TensorType.INT64, [(int)channels], q, wide);
+            }
+
+            return _b.AddTensor(bias.Name, ElementTypeOf(bias), [(int)channels], q, flat.Bytes);
+        }
+
+        if (x.DType.Quant is { } xq && w.DType.Quant is { } wq)
+        {
+            var scales = new float[channels];
+            for (var i = 0; i < channels; i++)
+            {
+                scales[i] = xq.Scale * (wq.IsPerTensor ? wq.Scale : wq.Scales[i]);
+            }
+
+            var quant = new TFLiteQuantization(wq.IsPerTensor ? [scales[0]] : scales, new long[wq.IsPerTensor ? 1 : channels], 0);
+            return _b.AddTensor($"{name}_bias", TensorType.INT32, [(int)channels], quant, new byte[channels * 4]);
+        }
+
+        return _b.AddFloatConstant($"{name}_bias", [(int)channels], new float[channels]);
+    }
+
+    private enum PadFill
+    {
+        Zero,
+        Lowest,
+    }
+
+    /// <summary>
+    /// Chooses TFLite padding for a window op on an NHWC input: SAME or VALID when they are exactly the IR
+    /// pads, else an explicit PAD before a VALID op.
+    /// </summary>
+    private (Padding Padding, TFLiteTensor Input) SpatialPadding(TFLiteTensor input, Value x, long[] kernel, long[] strides, long[] dilations,
+        long[] pads, PadFill fill, long[]? extraEnd = null)
+    {
+        var same = true;
+        var zero = true;
+        for (var i = 0; i < 2; i++)
+        {
+            var inLen = x.Shape[i + 2];
+            var effective = (dilations[i] * (kernel[i] - 1)) + 1;
+            var outSame = (inLen + strides[i] - 1) / strides[i];
+            var total = Math.Max(((outSame - 1) * strides[i]) + effective - inLen, 0);
+            var end = pads[i + 2] + (extraEnd?[i] ?? 0);
+            same &= pads[i] == total / 2 && end == total - (total / 2);
+            zero &= pads[i] == 0 && end == 0;
+        }
+
+        if (zero)
+        {
+            return (Padding.VALID, input);
+        }
+
+        if (same)
+        {
+            return (Padding.SAME, input);
+        }
+
+        var begin = new[] { 0, (int)pads[0], (int)pads[1], 0 };
+        var endPads = new[] { 0, (int)(pads[2] + (extraEnd?[0] ?? 0)), (int)(pads[3] + (extraEnd?[1] ?? 0)), 0 };
+        return (Padding.VALID, PadTensor(input, begin, endPads, fill, x.Name));
+    }
+
+    private TFLiteTensor PadTensor(TFLiteTensor input, int[] begin, int[] end, PadFill fill, string name)
+    {
+        var rank = input.Shape.Length;
+        var paddings = new int[rank * 2];
+        for (var i = 0; i < rank; i++)
+        {
+            paddings[2 * i] = begin[i];
+            paddings[(2 * i) + 1] = end[i];
+        }
+
+        var shape = input.Shape.Select((d, i) => d + begin[i] + end[i]).ToArray();
+        var output = Temp($"{name}_padded", input, shape);
+        var padTensor = _b.AddInt32Constant($"{name}_paddings", [rank, 2], paddings);
+        if (fill == PadFill.Zero)
+        {
+            _b.AddOperator(BuiltinOperator.PAD, [input.Index, padTensor.Index], [output.Index]);
+            return output;
+        }
+
+        var lowest = LowestValue(input);
+        _b.AddOperator(BuiltinOperator.PADV2, [input.Index, padTensor.Index, lowest.Index], [output.Index]);
+        return output;
+    }
+
+    private TFLiteTensor LowestValue(TFLiteTensor like)
+    {
+        byte[] bytes = like.Type switch
+        {
+            TensorType.FLOAT32 => MemoryMarshal.AsBytes(new[] { float.MinValue }.AsSpan()).ToArray(),
+            TensorType.INT8 => [0x80],
+            TensorType.UINT8 => [0],
+            TensorType.INT16 => [0x00, 0x80],
+            TensorType.INT32 => MemoryMarshal.AsBytes(new[] { int.MinValue }.AsSpan()).ToArray(),
+            _ => throw new NotExpressibleException($"cannot pad {like.Type} with its lowest value"),
+        };
+        return _b.AddTensor($"{like.Name}_lowest", like.Type, [], like.Quantization, bytes);
+    }
+
+    private void LowerPool(Node node, Pool p)
+    {
+        if (p.Kernel.Length != 2)
+        {
+            throw new NotExpressibleException($"{p.Kernel.Length}-D pooling (only 2-D)");
+        }
+
+        var x = node.Input(0);
+        var outShape = node.Output.Shape;
+        long[] ones = [1, 1];
+        var extraEnd = new long[2];
+        for (var i = 0; i < 2; i++)
+        {
+            var floorOut = ShapeMath.WindowOutput(x.Shape[i + 2], p.Kernel[i], p.Strides[i], p.Pads[i], p.Pads[i + 2], 1);
+            if (outShape[i + 2] != floorOut)
+            {
+                extraEnd[i] = ((outShape[i + 2] - 1) * p.Strides[i]) + p.Kernel[i] - (x.Shape[i + 2] + p.Pads[i] + p.Pads[i + 2]);
+            }
+        }
+
+        var input = Get(x, Layout.Nhwc);
+        var isMax = p.Kind == PoolKind.Max;
+        var hasExtra = extraEnd.Any(e => e > 0);
+        if (!isMax && hasExtra)
+        {
+            throw new NotExpressibleException("ceil-mode average pooling with partial windows");
+        }
+
+        Padding padding;
+        TFLiteTensor padded;
+        var needsCorrection = false;
+        if (isMax)
+        {
+            (padding, padded) = SpatialPadding(input, x, p.Kernel, p.Strides, ones, p.Pads, PadFill.Lowest, extraEnd);
+        }
+        else
+        {
+            (padding, padded) = SpatialPadding(input, x, p.Kernel, p.Strides, ones, p.Pads, PadFill.Zero);
+            var anyPad = p.Pads.Any(v => v != 0);
+            if (padding == Padding.SAME && p.CountIncludePad && anyPad)
+            {
+                // SAME averages only the valid elements; the IR divides by the whole window.
+                padded = PadTensor(input, [0, (int)p.Pads[0], (int)p.Pads[1], 0], [0, (int)p.Pads[2], (int)p.Pads[3], 0], PadFill.Zero, x.Name);
+                padding = Padding.VALID;
+            }
+
+            needsCorrection = padding == Padding.VALID && anyPad && !p.CountIncludePad;
+        }
+
+        var (act, result) = TakeActivation(node);
+        int sw = (int)p.Strides[1], sh = (int)p.Strides[0], kw = (int)p.Kernel[1], kh = (int)p.Kernel[0];
+        var code = isMax ? BuiltinOperator.MAX_POOL_2D : BuiltinOperator.AVERAGE_POOL_2D;
+        if (!needsCorrection)
+        {
+            EmitActivated(code, [padded.Index], result, node.Output, Layout.Nhwc, act, BuiltinOptions.Pool2DOptions,
+                (fb, a) => Pool2DOptions.CreatePool2DOptions(fb, padding, sw, sh, kw, kh, a).Value);
+            return;
+        }
+
+        RequireFloat(x, "average pooling without padding in the divisor");
+        var pooled = Temp($"{node.Name}_sum_avg", padded, NhwcLayout.Permute(IrShape(outShape), NhwcLayout.ToNhwc));
+        _b.AddOperator(code, [padded.Index], [pooled.Index], BuiltinOptions.Pool2DOptions,
+            fb => Pool2DOptions.CreatePool2DOptions(fb, Padding.VALID, sw, sh, kw, kh, ActivationFunctionType.NONE).Value);
+        var factor = _b.AddFloatConstant($"{node.Name}_divisor_fix", [1, (int)outShape[2], (int)outShape[3], 1],
+            DivisorCorrection(x.Shape[2], x.Shape[3], p, outShape[2], outShape[3]));
+        EmitActivated(BuiltinOperator.MUL, [pooled.Index, factor.Index], result, node.Output, Layout.Nhwc, act, BuiltinOptions.MulOptions,
+            (fb, a) => MulOptions.CreateMulOptions(fb, a).Value);
+    }
+
+    /// <summary>window size / number of non-padding elements, per output position.</summary>
+    private static float[] DivisorCorrection(long h, long w, Pool p, long oh, long ow)
+    {
+        var result = new float[oh * ow];
+        for (long i = 0; i < oh; i++)
+        {
+            for (long j = 0; j < ow; j++)
+            {
+                var y0 = (i * p.Strides[0]) - p.Pads[0];
+                var x0 = (j * p.Strides[1]) - p.Pads[1];
+                var rows = Math.Min(y0 + p.Kernel[0], h) - Math.Max(y0, 0);
+                var cols = Math.Min(x0 + p.Kernel[1], w) - Math.Max(x0, 0);
+                result[(i * ow) + j] = (float)(p.Kernel[0] * p.Kernel[1]) / (rows * cols);
+            }
+        }
+
+        return result;
+    }
+
+    private void LowerGlobalPool(Node node, GlobalPool p)
+    {
+        var x = node.Input(0);
+        if (x.Shape.Rank != 4)
+        {
+            throw new NotExpressibleException("global pooling needs a 4-D input");
+        }
+
+        EmitReduce(node.Output, Get(x, Layout.Nhwc), [1, 2], true, Layout.Nhwc,
+            p.Kind == PoolKind.Max ? BuiltinOperator.REDUCE_MAX : BuiltinOperator.MEAN);
+    }
+
+    private void LowerAdaptivePool(Node node, AdaptivePool p)
+    {
+        var x = node.Input(0);
+        if (x.Shape.Rank != 4)
+        {
+            throw new NotExpressibleException("adaptive pooling needs a 4-D input");
+        }
+
+        var code = p.Kind == PoolKind.Max ? BuiltinOperator.MAX_POOL_2D : BuiltinOperator.AVERAGE_POOL_2D;
+        if (p.OutputSize.All(s => s == 1))
+        {
+            EmitReduce(node.Output, Get(x, Layout.Nhwc), [1, 2], true, Layout.Nhwc,
+                p.Kind == PoolKind.Max ? BuiltinOperator.REDUCE_MAX : BuiltinOperator.MEAN);
+            return;
+        }
+
+        if (x.Shape[2] % p.OutputSize[0] != 0 || x.Shape[3] % p.OutputSize[1] != 0)
+        {
+            throw new NotExpressibleException($"input {x.Shape} is not divisible into output size [{string.Join(",", p.OutputSize)}]");
+        }
+
+        int kh = (int)(x.Shape[2] / p.OutputSize[0]), kw = (int)(x.Shape[3] / p.OutputSize[1]);
+        var input = Get(x, Layout.Nhwc);
+        var output = Output(node.Output, Layout.Nhwc);
+        _b.AddOperator(code, [input.Index], [output.Index], BuiltinOptions.Pool2DOptions,
+            fb => Pool2DOptions.CreatePool2DOptions(fb, Padding.VALID, kw, kh, kw, kh, ActivationFunctionType.NONE).Value);
+    }
+}
