@@ -55,7 +55,7 @@ public sealed class TFLiteWriterTests(ITestOutputHelper output)
         }
     }
 
-    private static string JsType(DataType t) => t.Element switch
+    internal static string JsType(DataType t) => t.Element switch
     {
         ElementType.Float32 => "float32",
         ElementType.Int8 => "int8",

@@ -1,0 +1,84 @@
+using MgeConvert.Formats;
+using MgeConvert.Formats.Mge;
+using MgeConvert.Formats.TFLite;
+using MgeConvert.Ir;
+using MgeConvert.IO;
+using MgeConvert.Passes;
+using MgeConvert.Tests.Support;
+using MgeConvert.Tests.TFLite;
+using Xunit.Abstractions;
+
+namespace MgeConvert.Tests.EndToEnd;
+
+/// <summary>mge_to_tflite on every .mge fixture: converted models run in LiteRT against MegEngine's outputs.</summary>
+public class MgeToTfliteTests(ITestOutputHelper output)
+{
+    /// <summary>Fixtures TFLite can express; a drop means a regression.</summary>
+    private const int MinimumPassing = 100;
+
+    [Fact]
+    public void EveryExpressibleMgeFixtureMatchesMegEngineInLiteRt()
+    {
+        using var temp = new Cli.TempDirectory();
+        var unsupported = new List<string>();
+        var mismatched = new List<string>();
+        var converted = new List<(FixtureCase Fixture, Graph Graph, LiteRtRun Run)>();
+        foreach (var fixture in FixtureCorpus.Cases(c => c.Kind == "mge" && c.ExpectOk))
+        {
+            var options = new ConversionOptions { Output = temp.File(fixture.Id.Replace('/', '_') + ".tflite") };
+            var graph = new MgeReader().Read(fixture.ModelPath, options).Graph;
+            try
+            {
+                PassPipeline.Standard(ModelFormat.TFLite, options).Run(graph);
+                var file = new TFLiteWriter().Prepare(graph, options).Single();
+                AtomicFile.Write(file.Path, file.WriteTo);
+                var inputs = graph.Inputs.Select(i => Input(fixture, i)).ToList();
+                converted.Add((fixture, graph, new LiteRtRun(file.Path, inputs)));
+            }
+            catch (UnsupportedOpsException e)
+            {
+                unsupported.Add($"{fixture.Id}: {string.Join(", ", e.Ops.Select(o => o.OpType).Distinct())}");
+            }
+            catch (NotSupportedException e)
+            {
+                unsupported.Add($"{fixture.Id}: {e.Message}");
+            }
+        }
+
+        var results = LiteRtOracle.Run([.. converted.Select(c => c.Run)]);
+        var passed = 0;
+        for (var i = 0; i < converted.Count; i++)
+        {
+            var (fixture, graph, _) = converted[i];
+            if (results[i].Error is { } error)
+            {
+                mismatched.Add($"{fixture.Id}: LiteRT refused the model: {error.Split('\n')[0]}");
+                continue;
+            }
+
+            var actual = results[i].Outputs.Select((o, k) => Output(o.Data, graph.Outputs[k].DType)).ToList();
+            var problems = FixtureComparison.Compare(fixture, graph, actual);
+            if (problems.Count == 0)
+            {
+                passed++;
+            }
+            else
+            {
+                mismatched.Add($"{fixture.Id}: {string.Join("; ", problems)}");
+            }
+        }
+
+        output.WriteLine($"mge_to_tflite: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
+        unsupported.ForEach(u => output.WriteLine("unsupported " + u));
+        mismatched.ForEach(m => output.WriteLine("mismatched " + m));
+        Assert.True(mismatched.Count == 0, string.Join(Environment.NewLine, mismatched));
+        Assert.True(passed >= MinimumPassing, $"only {passed} fixtures converted to TFLite and matched");
+    }
+
+    private static (string, int[], double[]) Input(FixtureCase fixture, Value input) =>
+        (TFLiteWriterTests.JsType(input.DType), input.Shape.ToIntArray(), fixture.Inputs.Single(i => i.Name == input.Name).Data.ToDoubles());
+
+    /// <summary>The runtime's values as a tensor of the graph output's storage type (raw integers stay raw).</summary>
+    private static Tensor Output(double[] data, DataType type) =>
+        Tensor.Create(DataType.Float64, new Shape(data.Length), data);
+}
