@@ -1,5 +1,15 @@
 using MgeConvert.Bench;
 
-var graph = ResNet50.Build();
-var parameters = graph.Constants().Sum(c => c.Constant!.ElementCount);
-Console.WriteLine($"resnet50: {graph.Nodes.Count} nodes, {parameters:N0} parameters");
+return args switch
+{
+    ["convert", var from, var to, var input, var output] => ConversionProbe.Run(from, to, input, output),
+    [] => Benchmark.Run(runs: 5),
+    ["--runs", var n] => Benchmark.Run(int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: MgeConvert.Bench [--runs N]");
+    return 2;
+}
