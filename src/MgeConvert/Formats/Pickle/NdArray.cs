@@ -74,7 +74,7 @@ public sealed class NdArray : IEquatable<NdArray>
     }
 
     public bool Equals(NdArray? other) =>
-        other is not null && DType.Code == other.DType.Code && DType.Endian == other.DType.Endian && Shape.AsSpan().SequenceEqual(other.Shape)
+        other is not null && PyValues.DeepEquals(DType, other.DType) && Shape.AsSpan().SequenceEqual(other.Shape)
         && FortranOrder == other.FortranOrder && Data.Span.SequenceEqual(other.Data.Span) && IsScalar == other.IsScalar;
 
     public override bool Equals(object? obj) => Equals(obj as NdArray);

@@ -656,7 +656,7 @@ public sealed class PickleReader
         }
 
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private static object ParseTextInt(string text)
@@ -672,7 +672,7 @@ public sealed class PickleReader
         }
 
         return BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
-            ? v >= long.MinValue && v <= long.MaxValue ? (long)v : v
+            ? v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v
             : throw new PickleException($"bad integer literal '{text}'");
     }
 

@@ -426,6 +426,9 @@ public static class PyValues
                 case byte[] x: return x.AsSpan().SequenceEqual((byte[])b);
                 case PyByteArray x: return x.Data.AsSpan().SequenceEqual(((PyByteArray)b).Data);
                 case double x: return x.Equals((double)b);
+                case NpDType x:
+                    var y = (NpDType)b;
+                    return x.Kind == y.Kind && x.ItemSize == y.ItemSize && x.IsBigEndian == y.IsBigEndian && Equal(x.Metadata, y.Metadata);
                 case PyTuple or PyList or PyDict or PySet or PyObject or NdArray:
                     if (!_assumed.Add((a, b)))
                     {
@@ -471,12 +474,23 @@ public static class PyValues
                 return false;
             }
 
+            // Keys that are objects compare by identity inside a dict, so fall back to the entry at the same position.
+            var others = b.ToList();
+            var index = 0;
             foreach (var (k, v) in a)
             {
-                if (!b.TryGetValue(k, out var w) || !Equal(v, w))
+                var found = b.TryGetValue(k, out var w);
+                if (!found && !Equal(k, others[index].Key))
                 {
                     return false;
                 }
+
+                if (!Equal(v, found ? w : others[index].Value))
+                {
+                    return false;
+                }
+
+                index++;
             }
 
             return true;
