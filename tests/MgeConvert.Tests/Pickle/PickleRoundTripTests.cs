@@ -64,8 +64,8 @@ public sealed class PickleRoundTripTests(ITestOutputHelper output)
         var state = new PyDict();
         state.Set("self", obj);
         state.Set("items", list);
-        typeof(PyObject).GetProperty(nameof(PyObject.State))!.SetValue(obj, state);
-        typeof(PyObject).GetProperty(nameof(PyObject.HasState))!.SetValue(obj, true);
+        obj.State = state;
+        obj.HasState = true;
         list.Add(list);
         list.Add(obj);
         var read = (PyList)PickleReader.Load(PickleWriter.Serialize(list, 4))!;
