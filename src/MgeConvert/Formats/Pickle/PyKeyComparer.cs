@@ -83,7 +83,9 @@ public sealed class PyKeyComparer : IEqualityComparer<object?>
                 return t.CachedHash.Value;
             case PyGlobal g: return g.GetHashCode();
             case PySlice sl: return HashCode.Combine(GetHashCode(sl.Start), GetHashCode(sl.Stop), GetHashCode(sl.Step));
-            case PySet { IsFrozen: true } fs: return fs.Aggregate(fs.Count, (acc, item) => acc ^ GetHashCode(item));
+            case PySet { IsFrozen: true } fs:
+                fs.CachedHash ??= fs.Aggregate(fs.Count, (acc, item) => acc ^ GetHashCode(item));
+                return fs.CachedHash.Value;
         }
 
         if (IsNumber(obj))

@@ -81,6 +81,8 @@ public sealed class PySet(bool frozen) : IReadOnlyCollection<object?>
 
     public int Count => _items.Count;
 
+    internal int? CachedHash { get; set; }
+
     public int Depth { get; internal set; } = 1;
 
     public bool Contains(object? item) => _index.Contains(item);

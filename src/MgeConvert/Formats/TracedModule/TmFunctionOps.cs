@@ -53,6 +53,8 @@ internal static class TmFunctionOps
         t[Nn + "indexing_one_hot"] = IndexingOneHot;
         t[Nn + "linear"] = c => [TmLayers.Linear(c, c.Tensor(0), c.Tensor(1), c.HasArg(2) ? c.Tensor(2) : null)];
         t[Nn + "conv2d"] = Conv2d;
+        t[Nn + "conv_transpose2d"] = ConvTranspose2d;
+        t[Nn + "batch_norm"] = BatchNorm;
         t[Nn + "dropout"] = c => [c.Emit(new Identity(), c.Tensor(0))];
         t[Ma + "matmul"] = MatMul;
         Reduce(t, ReduceKind.Sum, Ma + "sum");
@@ -294,6 +296,53 @@ internal static class TmFunctionOps
         var name = c.OutNode().Name;
         return [TmLayers.Conv(c, x, weight, bias, c.Spatial(c.Arg(3, 1L), 2, "stride"), c.Spatial(c.Arg(4, 0L), 2, "padding"),
             c.Spatial(c.Arg(5, 1L), 2, "dilation"), c.Int(6, 1), name + "_weight", name + "_bias", null)];
+    }
+
+    /// <summary>conv_transpose2d(inp, weight, bias, stride, padding, output_padding, dilation, groups, conv_mode, compute_mode).</summary>
+    private static Value[] ConvTranspose2d(TmCall c)
+    {
+        var x = c.Tensor(0);
+        var weight = c.Tensor(1).Constant ?? throw c.Error("conv_transpose2d weight must be a constant");
+        var groups = c.Int(7, 1);
+        if (weight.Shape.Rank == 5)
+        {
+            groups = weight.Shape[0];
+            weight = TmFolding.Reshaped(weight, weight.Shape[0] * weight.Shape[1], weight.Shape[2], weight.Shape[3], weight.Shape[4]);
+        }
+
+        var bias = c.HasArg(2) ? c.Tensor(2).Constant ?? throw c.Error("conv_transpose2d bias must be a constant") : null;
+        var name = c.Converter.Prefix + c.OutNode().Name;
+        var w = c.B.Constant(name + "_weight", weight);
+        var b = bias is null ? null : c.B.Constant(name + "_bias", TmFolding.Reshaped(bias, bias.ElementCount));
+        var padding = c.Spatial(c.Arg(4, 0L), 2, "padding");
+        var y = c.Emit(new ConvTranspose(c.Spatial(c.Arg(3, 1L), 2, "stride"), [padding[0], padding[1], padding[0], padding[1]],
+            c.Spatial(c.Arg(6, 1L), 2, "dilation"), groups, c.Spatial(c.Arg(5, 0L), 2, "output_padding")), x, w, b);
+        if (!y.Shape.ToArray().SequenceEqual(c.OutShape()))
+        {
+            throw c.Error($"computed shape {y.Shape} differs from the traced shape [{string.Join(",", c.OutShape())}]");
+        }
+
+        return [y];
+    }
+
+    /// <summary>Inference batch_norm(inp, running_mean, running_var, weight, bias, *, training, momentum, eps, ...).</summary>
+    private static Value[] BatchNorm(TmCall c)
+    {
+        if (PyValues.IsTrue(c.Kwargs.Get("training")))
+        {
+            throw c.Error("batch_norm in training mode is not supported");
+        }
+
+        var x = c.Tensor(0);
+        var mean = c.Tensor(1).Constant ?? throw c.Error("batch_norm running_mean must be a constant");
+        var channels = mean.ElementCount;
+        var name = c.Converter.Prefix + c.OutNode().Name;
+        Value Param(int index, string suffix, float fallback) =>
+            c.B.Constant(name + suffix, c.HasArg(index)
+                ? TmFolding.Reshaped(c.Tensor(index).Constant ?? throw c.Error($"batch_norm argument {index} must be a constant"), channels)
+                : Tensor.FromFloats(new Shape(channels), [.. Enumerable.Repeat(fallback, (int)channels)]));
+        var eps = PyValues.TryGetDouble(c.Kwargs.Get("eps"), out var e) ? e : 1e-5;
+        return [c.Emit(new BatchNorm((float)eps), x, Param(3, "_weight", 1f), Param(4, "_bias", 0f), Param(1, "_running_mean", 0f), Param(2, "_running_var", 1f))];
     }
 
     private static Value[] Interpolate(TmCall c)

@@ -36,6 +36,7 @@ internal static class TmMethodOps
         t["Tensor.max"] = c => [TmFunctionOps.ReduceCall(c, ReduceKind.Max)];
         t["Tensor.min"] = c => [TmFunctionOps.ReduceCall(c, ReduceKind.Min)];
         t["Tensor.prod"] = c => [TmFunctionOps.ReduceCall(c, ReduceKind.Prod)];
+        t["Tensor.__new__"] = NewTensor;
         t["Apply.GetVarShape"] = GetVarShape;
     }
 
@@ -93,6 +94,23 @@ internal static class TmMethodOps
         }
 
         return [target.Element == x.DType.Element && !target.IsQuantized ? c.Emit(new Identity(), x) : c.Emit(new Cast(target), x)];
+    }
+
+    /// <summary>Tensor(data, dtype=None, ...) recorded as CallMethod "__new__" with the class as first argument.</summary>
+    private static Value[] NewTensor(TmCall c)
+    {
+        var data = c.Arg(1);
+        var value = c.Converter.AsValue(data, null, c.Where);
+        if (c.Arg(2) is NpDType or PyGlobal && value.Constant is { } k)
+        {
+            var target = c.Arg(2) is NpDType d ? d : NpDType.FromScalarType((PyGlobal)c.Arg(2)!);
+            if (target is not null)
+            {
+                value = c.B.Constant("const_val", TmFolding.Cast(k, target.ElementType));
+            }
+        }
+
+        return [value];
     }
 
     private static Value[] GetVarShape(TmCall c)
