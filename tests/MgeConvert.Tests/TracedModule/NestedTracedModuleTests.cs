@@ -63,6 +63,44 @@ public sealed class NestedTracedModuleTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CyclicModulesAndArgumentTreesAreOneClearError(bool cyclicTree)
+    {
+        var self = Node("ModuleNode", "self");
+        var x = Node("TensorNode", "x", [1, 4]);
+        var me = Node("ModuleNode", "me");
+        var output = Node("TensorNode", "me_out", [1, 4]);
+        var leafTypes = Obj("megengine.traced_module.pytree", "LeafDef", ("type", PyTuple.Empty), ("aux_data", null), ("children_defs", new PyList()), ("num_leaves", 1L), ("const_val", null));
+        var args = Obj("megengine.traced_module.pytree", "TreeDef",
+            ("type", new PyGlobal("builtins", "tuple")), ("aux_data", null), ("children_defs", new PyList { leafTypes, leafTypes }), ("num_leaves", 2L));
+        var kwargs = Obj("megengine.traced_module.pytree", "TreeDef",
+            ("type", new PyGlobal("builtins", "dict")), ("aux_data", PyTuple.Empty), ("children_defs", new PyList()), ("num_leaves", 0L));
+        var key = Obj("megengine.traced_module.pytree", "TreeDef",
+            ("type", new PyGlobal("builtins", "tuple")), ("aux_data", null), ("children_defs", new PyList { args, kwargs }), ("num_leaves", 2L));
+        var exprs = new PyList
+        {
+            Expr("GetAttr", [self], [me], ("name", "me")),
+            Expr("CallMethod", [me, x], [output], ("method", "__call__"), ("arg_def", key), ("const_val", new PyList())),
+        };
+        var graph = Obj("megengine.traced_module.traced_module", "InternalGraph",
+            ("_inputs", new PyList { self, x }), ("_exprs", exprs), ("_outputs", new PyList { output }), ("_qualname", "Loop"));
+        var map = new PyDict();
+        map.Set(key, graph);
+        var module = Obj("megengine.traced_module.traced_module", "TracedModule", ("argdef_graph_map", map));
+        ((PyDict)module.State!).Set("me", module);
+        if (cyclicTree)
+        {
+            ((PyList)args.Attr("children_defs")!).Add(args);
+        }
+
+        var path = Path.Combine(_dir, "loop.tm");
+        File.WriteAllBytes(path, PickleWriter.Serialize(module, 4));
+        var e = Assert.Throws<ModelFormatException>(() => new TracedModuleReader().Read(path, new ConversionOptions()));
+        Assert.True(e.Message.Contains(cyclicTree ? "argument tree" : "cyclic", StringComparison.Ordinal), e.Message);
+    }
+
     private static PyObject AddArgDef(object? innerKey)
     {
         // ((tensor, tensor), {}) built from the leaf definitions of the inner call's key.

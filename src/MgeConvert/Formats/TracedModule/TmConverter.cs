@@ -12,7 +12,9 @@ namespace MgeConvert.Formats.TracedModule;
 /// </summary>
 internal sealed class TmConverter
 {
+    private const int MaxModuleNesting = 64;
     private readonly List<UnsupportedOp> _unsupported = [];
+    private readonly List<TmGraph> _active = [];
     private readonly ConversionOptions _options;
 
     public TmConverter(TmLoader loader, ConversionOptions options)
@@ -57,6 +59,7 @@ internal sealed class TmConverter
         }
 
         ApplyInputOptions(Builder.Graph.Inputs);
+        _active.Add(top);
         var outputs = RunGraph(top, root, inputs, "");
         for (var i = 0; i < outputs.Length; i++)
         {
@@ -387,8 +390,20 @@ internal sealed class TmConverter
     {
         var graph = Loader.GraphOf(module, expr.ArgDef);
         var callName = expr.Inputs[0].Name;
+        if (_active.Contains(graph))
+        {
+            throw Loader.Error($"sub-module {Prefix + callName} calls graph {graph.Name}, which is already running (cyclic module calls)");
+        }
+
+        if (_active.Count >= MaxModuleNesting)
+        {
+            throw Loader.Error($"sub-modules nested deeper than {MaxModuleNesting} levels at {Prefix + callName}");
+        }
+
         var before = Builder.Graph.Nodes.Count;
+        _active.Add(graph);
         var outputs = RunGraph(graph, module, inputs, Prefix + callName + "_");
+        _active.RemoveAt(_active.Count - 1);
         if (outputs.Length != expr.Outputs.Count)
         {
             throw Loader.Error($"sub-module {callName} returns {outputs.Length} values, the call expects {expr.Outputs.Count}");
@@ -449,12 +464,11 @@ internal sealed class TmConverter
 
     private void ApplyInputOptions(List<Value> inputs)
     {
-        if (_options.InputScales is not { Count: > 0 } scales)
+        if (_options.InputScales is not { Count: > 0 } scales || _options.InputDataType is not { } name)
         {
             return;
         }
 
-        var name = _options.InputDataType ?? "qint8";
         var range = QuantInfo.RangeOf(name) ?? throw new ModelFormatException(Loader.File, $"--input_data_type {name}: expected a MegEngine quantized dtype (quint8, qint8, ...) or a numpy integer dtype");
         for (var i = 0; i < inputs.Count; i++)
         {
