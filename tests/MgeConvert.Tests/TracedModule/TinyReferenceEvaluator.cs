@@ -13,7 +13,7 @@ internal static class TinyReferenceEvaluator
         or Unary or Identity or Reshape or Pool { Kernel.Length: 2 } or GlobalPool { Kind: PoolKind.Average } or Softmax
         or Binary { Activation: FusedActivation.None } or Clip or LeakyRelu or HardSigmoid or Transpose or Concat or Reduce
         or Squeeze or Unsqueeze or Expand or Slice or Where or MatMul or ConvTranspose { SpatialRank: 2 } or Pad or Tile or Split or Gather
-        or GatherElements or LayerNorm or ArgReduce or TopK or AdaptivePool { Kind: PoolKind.Average }
+        or GatherElements or LayerNorm or ArgReduce or Resize { Mode: ResizeMode.Nearest or ResizeMode.Linear } or TopK or AdaptivePool { Kind: PoolKind.Average }
         || (n.Op is Cast cast && !cast.To.IsQuantized));
 
     public static Dictionary<Value, (long[] Shape, double[] Data)> Run(Graph graph, IReadOnlyList<Tensor> inputs)
@@ -57,6 +57,7 @@ internal static class TinyReferenceEvaluator
                 LayerNorm ln => LayerNormOf(ln, x, node.InputOrNull(1) is { } lw ? Get(lw).Data : null, node.InputOrNull(2) is { } lb ? Get(lb).Data : null),
                 ArgReduce ar => ArgOf(ar, x, node.Output.Shape.ToArray()),
                 AdaptivePool ap => AdaptiveAverage(x, ap.OutputSize),
+                Resize rs => ResizeOf(rs, x),
                 Conv conv => Convolution(conv, x, Get(node.Input(1)), node.InputOrNull(2) is { } b ? Get(b).Data : null),
                 Gemm gemm => Dense(gemm, x, Get(node.Input(1)), node.InputOrNull(2) is { } b ? Get(b).Data : null),
                 BatchNorm bn => Normalize(bn, x, Get(node.Input(1)).Data, Get(node.Input(2)).Data, Get(node.Input(3)).Data, Get(node.Input(4)).Data),
@@ -657,6 +658,53 @@ internal static class TinyReferenceEvaluator
                     }
 
                     y[(plane * oh * ow) + (i * ow) + j] = sum / ((y1 - y0) * (x1 - x0));
+                }
+            }
+        }
+
+        return ([n, c, oh, ow], y);
+    }
+
+    private static (long[], double[]) ResizeOf(Resize op, (long[] S, double[] D) x)
+    {
+        long n = x.S[0], c = x.S[1], h = x.S[2], w = x.S[3], oh = op.Sizes[2], ow = op.Sizes[3];
+        var y = new double[n * c * oh * ow];
+        double Source(long dst, long input, long output, int axis)
+        {
+            var scale = op.Scales is { } sc ? 1.0 / sc[axis] : (double)input / output;
+            return op.Coordinates switch
+            {
+                CoordinateTransform.AlignCorners => output == 1 ? 0 : dst * (input - 1.0) / (output - 1.0),
+                CoordinateTransform.Asymmetric => dst * scale,
+                _ => ((dst + 0.5) * scale) - 0.5,
+            };
+        }
+
+        for (long plane = 0; plane < n * c; plane++)
+        {
+            for (long i = 0; i < oh; i++)
+            {
+                for (long j = 0; j < ow; j++)
+                {
+                    var sy = Source(i, h, oh, 2);
+                    var sx = Source(j, w, ow, 3);
+                    double v;
+                    if (op.Mode == ResizeMode.Nearest)
+                    {
+                        v = x.D[(plane * h * w) + (Math.Min((long)Math.Floor(sy), h - 1) * w) + Math.Min((long)Math.Floor(sx), w - 1)];
+                    }
+                    else
+                    {
+                        sy = Math.Clamp(sy, 0, h - 1);
+                        sx = Math.Clamp(sx, 0, w - 1);
+                        long y0 = (long)Math.Floor(sy), x0 = (long)Math.Floor(sx);
+                        long y1 = Math.Min(y0 + 1, h - 1), x1 = Math.Min(x0 + 1, w - 1);
+                        double fy = sy - y0, fx = sx - x0;
+                        double At(long yy, long xx) => x.D[(plane * h * w) + (yy * w) + xx];
+                        v = (At(y0, x0) * (1 - fy) * (1 - fx)) + (At(y0, x1) * (1 - fy) * fx) + (At(y1, x0) * fy * (1 - fx)) + (At(y1, x1) * fy * fx);
+                    }
+
+                    y[(plane * oh * ow) + (i * ow) + j] = v;
                 }
             }
         }
