@@ -16,7 +16,8 @@ internal static class TinyReferenceEvaluator
         or GatherElements or LayerNorm or ArgReduce or Resize { Mode: ResizeMode.Nearest or ResizeMode.Linear } or TopK or AdaptivePool { Kind: PoolKind.Average }
         || (n.Op is Cast cast && !cast.To.IsQuantized));
 
-    public static Dictionary<Value, (long[] Shape, double[] Data)> Run(Graph graph, IReadOnlyList<Tensor> inputs)
+    /// <summary>With <paramref name="fakeQuant"/>, every value annotated with an 8-bit QuantInfo is fake-quantized (QAT semantics).</summary>
+    public static Dictionary<Value, (long[] Shape, double[] Data)> Run(Graph graph, IReadOnlyList<Tensor> inputs, bool fakeQuant = false)
     {
         var env = new Dictionary<Value, (long[], double[])>();
         for (var i = 0; i < inputs.Count; i++)
@@ -24,7 +25,7 @@ internal static class TinyReferenceEvaluator
             env[graph.Inputs[i]] = (inputs[i].Shape.ToArray(), inputs[i].ToDoubles());
         }
 
-        (long[] Shape, double[] Data) Get(Value v) => v.Constant is { } c ? (c.Shape.ToArray(), c.ToDoubles()) : env[v];
+        (long[] Shape, double[] Data) Get(Value v) => v.Constant is { } c ? Quantized(v, (c.Shape.ToArray(), c.ToDoubles()), fakeQuant) : env[v];
         foreach (var node in graph.Nodes)
         {
             var x = Get(node.Input(0));
@@ -47,7 +48,7 @@ internal static class TinyReferenceEvaluator
                 continue;
             }
 
-            env[node.Output] = node.Op switch
+            env[node.Output] = Quantized(node.Output, node.Op switch
             {
                 ConvTranspose ct => Deconvolution(ct, x, Get(node.Input(1)), node.InputOrNull(2) is { } db ? Get(db).Data : null, node.Output.Shape.ToArray()),
                 Pad pad => PadOf(pad, x, node.Output.Shape.ToArray()),
@@ -80,10 +81,21 @@ internal static class TinyReferenceEvaluator
                 Identity => x,
                 Binary binary => Elementwise3(node.Output.Shape.ToArray(), x, Get(node.Input(1)), ([], [0.0]), (a, b, _) => BinaryValue(binary.Function, a, b)),
                 _ => throw new InvalidOperationException(node.Op.Name),
-            };
+            }, fakeQuant);
         }
 
         return env;
+    }
+
+    private static (long[], double[]) Quantized(Value value, (long[] S, double[] D) data, bool enabled)
+    {
+        if (!enabled || Quantization.QuantAnnotations.Get(value) is not { QMax: <= 255 } q)
+        {
+            return data;
+        }
+
+        var t = Quantization.FakeQuant.Apply(Tensor.FromFloats(new Shape(data.S), [.. data.D.Select(v => (float)v)]), q);
+        return (data.S, t.ToDoubles());
     }
 
     private static (long[], double[]) Convolution(Conv op, (long[] S, double[] D) x, (long[] S, double[] D) w, double[]? bias)
