@@ -22,10 +22,15 @@ public sealed class TracedModuleReaderTests : IDisposable
             expr.Dict!.Set("func", new PyTuple(["my.private.ops", $"mystery{renamed++}"]));
         }
 
+        var fc1 = (PyObject)((PyObject)root!).Attr("fc1")!;
+        fc1.Dict!.Set("module", new PyTuple(["megengine.module.elemwise", "Elemwise"]));
+        ((PyDict)fc1.Attr("state")!).Set("method", "fancy");
+
         var rewritten = Path.Combine(_dir, "unsupported.tm");
         File.WriteAllBytes(rewritten, PickleWriter.Serialize(root, 4));
         var e = Assert.Throws<UnsupportedOpsException>(() => new TracedModuleReader().Read(rewritten, new ConversionOptions()));
-        Assert.Equal(3, e.Ops.Count);
+        Assert.Equal(4, e.Ops.Count);
+        Assert.Contains(e.Ops, o => o.OpType == "megengine.module.elemwise.Elemwise" && o.Reason is not null && o.Reason.Contains("fancy", StringComparison.Ordinal));
         for (var i = 0; i < 3; i++)
         {
             Assert.Contains(e.Ops, o => o.OpType == $"my.private.ops.mystery{i}");

@@ -365,6 +365,13 @@ internal sealed class TmConverter
         {
             throw Loader.Error(e.Message, call.Where);
         }
+        catch (ModelFormatException e) when (e is not UnsupportedOpsException && e.Op == call.Where)
+        {
+            // The call itself is readable but uses a variant the IR mapping does not cover: list it with the others.
+            _unsupported.Add(new UnsupportedOp(key, string.Join(",", expr.Outputs.Select(o => Prefix + o.Name)), e.Detail));
+            BindPlaceholders(expr, env);
+            return;
+        }
 
         if (results.Length != expr.Outputs.Count)
         {
