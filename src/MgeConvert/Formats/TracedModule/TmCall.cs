@@ -58,8 +58,6 @@ internal sealed class TmCall(TmConverter converter, TmExpr expr, IReadOnlyList<o
 
     public Value[] EmitMulti(Op op, params Value?[] inputs) => B.ApplyMulti(op, inputs);
 
-    public Value Constant(Tensor data, string suffix) => B.Constant(Converter.Prefix + OutNode().Name + "_" + suffix, data);
-
     public string Where => $"{Key} ({OutputNames})";
 
     public ModelFormatException Error(string message) => Converter.Loader.Error(message, Where);

@@ -145,9 +145,6 @@ internal sealed class TmLoader(string file)
         return Wrap(() => array.ToTensor(irType), what);
     }
 
-    /// <summary>The QParams placeholder a tensor carries (state key "qparams"), or null.</summary>
-    public static PyObject? TensorQParams(object? value) => value is PyObject o ? o.Attr("qparams") as PyObject : null;
-
     public ModelFormatException Error(string message, string? op = null) => new(File, message, null, op);
 
     private TmExpr Expr(object? value)

@@ -11,8 +11,6 @@ internal sealed class TmNode(PyObject source)
 
     public string Name => Source.Attr("_name") as string ?? Source.Attr("_orig_name") as string ?? $"node{Id}";
 
-    public string Qualname => Source.Attr("_qualname") as string ?? Name;
-
     public long Id => PyValues.TryGetLong(Source.Attr("_id"), out var id) ? id : -1;
 
     /// <summary>The recorded static shape, or null.</summary>
@@ -24,14 +22,6 @@ internal sealed class TmNode(PyObject source)
 
     /// <summary>The QParams placeholder recorded on the node (QAT), or null.</summary>
     public PyObject? QParams => Source.Attr("_qparams") as PyObject;
-
-    /// <summary>ModuleNode.module_type as "module.qualname" (a tuple in 1.7+, a class global in 1.6).</summary>
-    public string? ModuleType => Source.Attr("module_type") switch
-    {
-        PyTuple { Count: 2 } t when t[0] is string m && t[1] is string n => m + "." + n,
-        PyGlobal g => g.FullName,
-        _ => null,
-    };
 
     public override string ToString() => Name;
 }
@@ -101,8 +91,6 @@ internal sealed class TmModule(string classPath, PyDict attrs, PyObject source, 
     public bool IsTraced { get; } = isTraced;
 
     public object? Attr(string name) => Attrs.Get(name);
-
-    public string ShortClass => ClassPath[(ClassPath.LastIndexOf('.') + 1)..];
 
     public override string ToString() => ClassPath;
 }
