@@ -153,17 +153,23 @@ internal static class TmMethodOps
         var axes = new List<long>();
         var steps = new List<long>();
         var squeeze = new List<long>();
+        var inserted = new List<long>();
         (int Axis, Value Index)? gather = null;
+        var consuming = items.Count(i => i is not null and not PyGlobal { Name: "Ellipsis" });
         var axis = 0;
+        var outAxis = 0L;
         foreach (var item in items)
         {
-            if (axis >= rank && item is not PyGlobal { Name: "Ellipsis" })
+            if (axis >= rank && item is not (null or PyGlobal { Name: "Ellipsis" }))
             {
                 throw c.Error("too many indices");
             }
 
             switch (item)
             {
+                case null:
+                    inserted.Add(outAxis++);
+                    break;
                 case PySlice s:
                     var step = s.Step is null ? 1 : c.Converter.AsLong(s.Step, null, c.Where);
                     var start = s.Start is null ? (step > 0 ? 0 : -1) : c.Converter.AsLong(s.Start, null, c.Where);
@@ -177,6 +183,7 @@ internal static class TmMethodOps
                     }
 
                     axis++;
+                    outAxis++;
                     break;
                 case Value v when !(v.IsConstant && v.Shape.HasRank && v.Shape.Rank == 0):
                     if (gather is not null)
@@ -186,9 +193,12 @@ internal static class TmMethodOps
 
                     gather = (axis, v);
                     axis++;
+                    outAxis += v.Shape.Rank;
                     break;
                 case PyGlobal { Name: "Ellipsis" }:
-                    axis = rank - (items.Count - items.IndexOf(item) - 1);
+                    var covered = rank - consuming;
+                    axis += covered;
+                    outAxis += covered;
                     break;
                 default:
                     var idx = c.Converter.AsLong(item, null, c.Where);
@@ -218,6 +228,11 @@ internal static class TmMethodOps
         if (squeeze.Count > 0)
         {
             y = c.Emit(new Squeeze([.. squeeze]), y);
+        }
+
+        if (inserted.Count > 0)
+        {
+            y = c.Emit(new Unsqueeze([.. inserted]), y);
         }
 
         return [y == x ? c.Emit(new Identity(), x) : y];
