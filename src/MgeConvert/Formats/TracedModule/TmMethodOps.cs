@@ -38,6 +38,7 @@ internal static class TmMethodOps
         t["Tensor.prod"] = c => [TmFunctionOps.ReduceCall(c, ReduceKind.Prod)];
         t["Tensor.__new__"] = NewTensor;
         t["Apply.GetVarShape"] = GetVarShape;
+        t["Apply.Padding"] = ApplyPadding;
     }
 
     private static void Arith(Dictionary<string, TmHandler> t, BinaryFunction f, params string[] methods)
@@ -111,6 +112,30 @@ internal static class TmMethodOps
         }
 
         return [value];
+    }
+
+    /// <summary>A raw Padding OpDef: front_offset_dimN / back_offset_dimN, padding_val, padding_mode.</summary>
+    private static Value[] ApplyPadding(TmCall c)
+    {
+        var x = c.Tensor(0);
+        var state = c.Expr.OpdefState ?? throw c.Error("Padding without parameters");
+        var rank = x.Shape.Rank;
+        var pads = new long[2 * rank];
+        for (var d = 0; d < rank; d++)
+        {
+            pads[d] = PyValues.TryGetLong(state.Get($"front_offset_dim{d}"), out var f) ? f : 0;
+            pads[d + rank] = PyValues.TryGetLong(state.Get($"back_offset_dim{d}"), out var b) ? b : 0;
+        }
+
+        var mode = (state.Get("padding_mode") as string ?? "CONSTANT").ToUpperInvariant() switch
+        {
+            "CONSTANT" => PadMode.Constant,
+            "REFLECT" => PadMode.Reflect,
+            "REPLICATE" => PadMode.Edge,
+            var m => throw c.Error($"padding mode {m} is not supported"),
+        };
+        PyValues.TryGetDouble(state.Get("padding_val"), out var value);
+        return [c.Emit(new Pad(pads, mode, (float)value), x)];
     }
 
     private static Value[] GetVarShape(TmCall c)

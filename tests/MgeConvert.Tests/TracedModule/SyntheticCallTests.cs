@@ -4,10 +4,10 @@ using MgeConvert.Ir;
 
 namespace MgeConvert.Tests.TracedModule;
 
-/// <summary>x[None, 1, ..., ::2] recorded as a CallMethod __getitem__ whose index is a pytree of constants.</summary>
-public sealed class GetItemTests : IDisposable
+/// <summary>Single-call TracedModules built by hand for calls the fixtures do not contain (indexing forms, raw OpDefs).</summary>
+public sealed class SyntheticCallTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("mgeconvert-getitem-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("mgeconvert-synthetic-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -53,6 +53,32 @@ public sealed class GetItemTests : IDisposable
         }
 
         Assert.Equal(expected, values[result.Outputs[0]].Data);
+    }
+
+    [Fact]
+    public void ApplyPaddingOpDef()
+    {
+        var self = Node("ModuleNode", "self", null);
+        var x = Node("TensorNode", "x", [1, 1, 2, 2]);
+        var y = Node("TensorNode", "padding_out", [1, 1, 3, 5]);
+        var opdef = new PyDict();
+        opdef.Set("opdef_type", new PyGlobal("megengine.core._imperative_rt.ops", "Padding"));
+        opdef.Set("front_offset_dim2", 1L);
+        opdef.Set("back_offset_dim3", 3L);
+        opdef.Set("padding_val", 7.0);
+        opdef.Set("padding_mode", "CONSTANT");
+        var expr = Obj("megengine.traced_module.expr", "Apply", ("inputs", new PyList { x }), ("outputs", new PyList { y }), ("opdef_state", opdef));
+        var graph = Obj("megengine.traced_module.traced_module", "InternalGraph",
+            ("_inputs", new PyList { self, x }), ("_exprs", new PyList { expr }), ("_outputs", new PyList { y }), ("_qualname", "G"));
+        var map = new PyDict();
+        map.Set(Leaf(), graph);
+        var path = Path.Combine(_dir, "padding.tm");
+        File.WriteAllBytes(path, PickleWriter.Serialize(Obj("megengine.traced_module.traced_module", "TracedModule", ("argdef_graph_map", map)), 4));
+
+        var result = new TracedModuleReader().Read(path, new ConversionOptions()).Graph;
+        var values = TinyReferenceEvaluator.Run(result, [Tensor.FromFloats(new Shape(1, 1, 2, 2), 1, 2, 3, 4)]);
+        Assert.Equal([7.0, 7, 7, 7, 7, 1, 2, 7, 7, 7, 3, 4, 7, 7, 7], values[result.Outputs[0]].Data);
+        Assert.Equal("padding_out", result.Outputs[0].Name);
     }
 
     private static PyObject Leaf() => Obj("megengine.traced_module.pytree", "LeafDef",
