@@ -49,8 +49,9 @@ public sealed record QuantInfo(string DTypeName, long QMin, long QMax, float[] S
 }
 
 /// <summary>
-/// Quantization recorded on IR values (QAT models). Each annotated value also carries the scale/zero point
-/// in its <see cref="DataType.Quant"/> while its element type stays float (a fake-quantized float value).
+/// Quantization recorded on IR values of QAT models: the values stay float (fake-quantized floats), so their
+/// <see cref="DataType"/> is untouched; writers that emit quantized tensors, fake-quant nodes or
+/// quant_params.json look the parameters up here.
 /// </summary>
 public static class QuantAnnotations
 {
@@ -58,20 +59,12 @@ public static class QuantAnnotations
 
     public static QuantInfo? Get(Value value) => Table.TryGetValue(value, out var info) ? info : null;
 
-    public static void Set(Value value, QuantInfo info)
-    {
-        Table.AddOrUpdate(value, info);
-        value.Type = new TensorType(new DataType(value.DType.Element, info.ToQuantParams()), value.Shape);
-    }
+    /// <summary>The scale/zero point of an annotated value, or null.</summary>
+    public static QuantParams? Params(Value value) => Get(value)?.ToQuantParams();
 
-    public static void Clear(Value value)
-    {
-        Table.Remove(value);
-        if (value.DType.IsQuantized && value.DType.Element.IsFloat())
-        {
-            value.Type = new TensorType(value.DType.Storage, value.Shape);
-        }
-    }
+    public static void Set(Value value, QuantInfo info) => Table.AddOrUpdate(value, info);
+
+    public static void Clear(Value value) => Table.Remove(value);
 
     /// <summary>Whether any value of the graph is annotated.</summary>
     public static bool HasAny(Graph graph) =>

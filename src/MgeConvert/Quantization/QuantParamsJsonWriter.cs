@@ -46,7 +46,6 @@ public static class QuantParamsJsonWriter
             if (paramFakeQuant && value.Constant is { } data)
             {
                 value.SetConstant(FakeQuant.Apply(data, info));
-                QuantAnnotations.Set(value, info);
                 continue;
             }
 

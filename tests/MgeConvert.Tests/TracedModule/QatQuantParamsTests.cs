@@ -17,6 +17,8 @@ public sealed class QatQuantParamsTests(ITestOutputHelper output)
     {
         var fixture = FixtureCorpus.Load(id);
         var graph = new TracedModuleReader().Read(fixture.ModelPath, new ConversionOptions()).Graph;
+        Assert.True(QuantAnnotations.HasAny(graph));
+        Assert.All(graph.Nodes.SelectMany(n => n.Outputs).Concat(graph.Constants()), v => Assert.True(v.DType.IsFloat, $"{v} should stay a plain float value"));
         var path = Path.Combine(Path.GetTempPath(), $"qp_{Guid.NewGuid():N}.json");
         try
         {

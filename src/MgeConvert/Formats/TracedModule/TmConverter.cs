@@ -80,7 +80,6 @@ internal sealed class TmConverter
             throw new UnsupportedOpsException(Loader.File, "the TracedModule reader", _unsupported);
         }
 
-        StripUnannotatedQuant(Builder.Graph);
         return Builder.Graph;
     }
 
@@ -482,17 +481,6 @@ internal sealed class TmConverter
             var scale = scales[Math.Min(i, scales.Count - 1)];
             long[]? zero = _options.InputZeroPoints is { Count: > 0 } zps ? [zps[Math.Min(i, zps.Count - 1)]] : null;
             Annotate(inputs[i], new QuantInfo(name, range.QMin, range.QMax, [scale], zero));
-        }
-    }
-
-    private static void StripUnannotatedQuant(Graph graph)
-    {
-        foreach (var value in graph.Nodes.SelectMany(n => n.Outputs.Concat(n.Inputs.OfType<Value>())).Concat(graph.Inputs))
-        {
-            if (QuantAnnotations.Get(value) is null && value.DType.IsQuantized && value.DType.Element.IsFloat())
-            {
-                value.Type = new TensorType(value.DType.Storage, value.Shape);
-            }
         }
     }
 
