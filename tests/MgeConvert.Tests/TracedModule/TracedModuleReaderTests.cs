@@ -52,6 +52,18 @@ public sealed class TracedModuleReaderTests : IDisposable
     }
 
     [Fact]
+    public void EndPointsSelectOutputsAndDropUnneededNodes()
+    {
+        var path = FixtureCorpus.Load("nets/resnet_tiny_tm").ModelPath;
+        var graph = new TracedModuleReader().Read(path, new ConversionOptions { EndPoints = ["layer1_out", "stem_out"] }).Graph;
+        GraphValidator.Validate(graph);
+        Assert.Equal(["layer1_out", "stem_out"], graph.Outputs.Select(o => o.Name));
+        Assert.DoesNotContain(graph.Nodes, n => n.Output.Name.StartsWith("layer2", StringComparison.Ordinal));
+        var e = Assert.Throws<ModelFormatException>(() => new TracedModuleReader().Read(path, new ConversionOptions { EndPoints = ["nope"] }));
+        Assert.Contains("nope", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DetectsTracedModulesOnly()
     {
         var reader = new TracedModuleReader();

@@ -61,6 +61,11 @@ internal sealed class TmConverter
         ApplyInputOptions(Builder.Graph.Inputs);
         _active.Add(top);
         var outputs = RunGraph(top, root, inputs, "");
+        if (_options.EndPoints is { Count: > 0 } endPoints)
+        {
+            return WithEndPoints(endPoints);
+        }
+
         for (var i = 0; i < outputs.Length; i++)
         {
             var node = top.Outputs[i];
@@ -81,6 +86,41 @@ internal sealed class TmConverter
         }
 
         return Builder.Graph;
+    }
+
+    /// <summary>--end_point: the named values (top-graph node names) become the outputs; nodes they do not need are dropped.</summary>
+    private Graph WithEndPoints(IReadOnlyList<string> names)
+    {
+        if (_unsupported.Count > 0)
+        {
+            throw new UnsupportedOpsException(Loader.File, "the TracedModule reader", _unsupported);
+        }
+
+        var graph = Builder.Graph;
+        var byName = graph.Inputs.Concat(graph.Nodes.SelectMany(n => n.Outputs)).GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First());
+        var missing = names.Where(n => !byName.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ModelFormatException(Loader.File, $"end point(s) {string.Join(", ", missing)} not found among the graph's values");
+        }
+
+        graph.Outputs.AddRange(names.Select(n => byName[n]));
+        var needed = new HashSet<Value>(graph.Outputs);
+        var kept = new List<Node>();
+        for (var i = graph.Nodes.Count - 1; i >= 0; i--)
+        {
+            var node = graph.Nodes[i];
+            if (node.Outputs.Any(needed.Contains))
+            {
+                kept.Add(node);
+                needed.UnionWith(node.Inputs.OfType<Value>());
+            }
+        }
+
+        kept.Reverse();
+        graph.Nodes.Clear();
+        graph.Nodes.AddRange(kept);
+        return graph;
     }
 
     /// <summary>Runs one graph: binds inputs (self first), converts every expr, returns the output bindings.</summary>
