@@ -2,6 +2,8 @@ using MgeConvert.Formats;
 using MgeConvert.Formats.Caffe;
 using MgeConvert.Formats.Mge;
 using MgeConvert.Formats.Onnx;
+using MgeConvert.Formats.TFLite;
+using MgeConvert.Formats.TracedModule;
 using MgeConvert.Passes;
 
 namespace MgeConvert;
@@ -9,9 +11,9 @@ namespace MgeConvert;
 /// <summary>The readers, writers and pass pipeline this library ships with; the single place to register them.</summary>
 public static class BuiltInFormats
 {
-    public static IEnumerable<IModelReader> Readers() => [new MgeReader(), new OnnxReader()];
+    public static IEnumerable<IModelReader> Readers() => [new MgeReader(), new OnnxReader(), new TracedModuleReader()];
 
-    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new CaffeWriter()];
+    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new TFLiteWriter(), new CaffeWriter()];
 
     /// <summary>The target's standard passes (<see cref="PassPipeline.Standard(ModelFormat, ConversionOptions)"/>).</summary>
     public static IGraphPipeline Pipeline() => GraphPipeline.From((graph, context) =>

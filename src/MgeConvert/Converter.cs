@@ -1,3 +1,4 @@
+using MgeConvert.Quantization;
 using System.Diagnostics;
 using Google.Protobuf;
 using MgeConvert.Formats;
@@ -63,7 +64,13 @@ public sealed class Converter
 
         clock.Restart();
         progress?.Invoke(ConversionStage.Preparing);
+        var quantParams = WritesQuantParams(to, options) ? QuantParamsJsonWriter.Prepare(graph, options) : null;
         var files = Guard(input, () => writer.Prepare(graph, options));
+        if (quantParams is not null)
+        {
+            files = [.. files, quantParams];
+        }
+
         CheckOutputPaths(input, files);
         var prepareTime = clock.Elapsed;
 
@@ -167,4 +174,8 @@ public sealed class Converter
             }
         }
     }
+
+    /// <summary>QAT models converted to a float model carry their quantization in a quant-params json (as the original).</summary>
+    private static bool WritesQuantParams(ModelFormat to, ConversionOptions options) =>
+        !options.RequireQuantize && to is ModelFormat.Onnx or ModelFormat.Caffe or ModelFormat.TFLite;
 }

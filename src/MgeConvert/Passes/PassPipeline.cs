@@ -49,8 +49,23 @@ public sealed class PassPipeline
         return new PassPipeline(passes);
     }
 
-    /// <summary><see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn).</summary>
-    public static PassPipeline Standard(ModelFormat target, ConversionOptions options) => Standard(target, options.FuseBn);
+    /// <summary>
+    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn); with
+    /// --require_quantize, ONNX and TorchScript outputs carry the QAT model's fake quantization.
+    /// </summary>
+    public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
+    {
+        var standard = Standard(target, options.FuseBn);
+        if (!options.RequireQuantize || target is not (ModelFormat.Onnx or ModelFormat.TorchScript))
+        {
+            return standard;
+        }
+
+        // Fake quantization goes in before dead-code elimination, which stays last.
+        var passes = standard.Passes.ToList();
+        passes.Insert(passes.Count - 1, new Quantization.MaterializeFakeQuant());
+        return new PassPipeline(passes);
+    }
 
     /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
     public static PassPipeline Standard(string target, bool fuseBatchNorm = false) => Standard(

@@ -16,19 +16,30 @@ public static class QuantParamsJsonWriter
     /// <summary>Applies the options and writes the file; returns false when the graph has no quantized value.</summary>
     public static bool Write(Graph graph, ConversionOptions options, string? path = null)
     {
-        var entries = Collect(graph, options.ParamFakeQuant);
-        if (entries.Count == 0)
+        var file = Prepare(graph, options, path);
+        if (file is null)
         {
             return false;
         }
 
-        var text = Format(entries);
-        AtomicFile.Write(path ?? options.QuantizeFilePath, s =>
-        {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            s.Write(bytes);
-        });
+        AtomicFile.Write(file.Path, file.WriteTo);
         return true;
+    }
+
+    /// <summary>
+    /// Applies --param_fake_quant to the graph's weights and returns the json file to write, or null when no
+    /// value is quantized. Call before the model writer prepares its output.
+    /// </summary>
+    public static Formats.OutputFile? Prepare(Graph graph, ConversionOptions options, string? path = null)
+    {
+        var entries = Collect(graph, options.ParamFakeQuant);
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(Format(entries));
+        return new Formats.OutputFile(path ?? options.QuantizeFilePath, s => s.Write(bytes));
     }
 
     /// <summary>The entries in graph order: graph inputs, then every node's inputs and outputs.</summary>
