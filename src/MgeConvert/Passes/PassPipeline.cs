@@ -61,10 +61,8 @@ public sealed class PassPipeline
             return standard;
         }
 
-        // Fake quantization goes in before dead-code elimination, which stays last.
-        var passes = standard.Passes.ToList();
-        passes.Insert(passes.Count - 1, new Quantization.MaterializeFakeQuant());
-        return new PassPipeline(passes);
+        // First: the annotations live on value objects, which identity removal and folding replace.
+        return new PassPipeline([new Quantization.MaterializeFakeQuant(), .. standard.Passes]);
     }
 
     /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>

@@ -2,7 +2,10 @@ using MgeConvert.Ir;
 
 namespace MgeConvert.Quantization;
 
-/// <summary>Fake quantization: round(x / scale) + zero point, clamped to [qmin, qmax], then back to real values.</summary>
+/// <summary>
+/// Fake quantization as MegEngine's FakeQuant kernel computes it in float32: round(x / scale) + zero point with
+/// C round() (halves away from zero), clamped to [qmin, qmax], then (q - zero point) * scale.
+/// </summary>
 public static class FakeQuant
 {
     public static Tensor Apply(Tensor data, QuantInfo info)
@@ -25,9 +28,9 @@ public static class FakeQuant
         {
             var c = info.IsPerTensor ? 0 : (int)(i / inner % channels);
             var scale = info.Scales[c];
-            var zero = info.ZeroPoints?[c] ?? 0;
-            var q = Math.Clamp(Math.Round(values[i] / scale, MidpointRounding.ToEven) + zero, info.QMin, info.QMax);
-            result[i] = (float)((q - zero) * scale);
+            float zero = info.ZeroPoints?[c] ?? 0;
+            var q = Math.Clamp(MathF.Round(values[i] / scale, MidpointRounding.AwayFromZero) + zero, info.QMin, info.QMax);
+            result[i] = (q - zero) * scale;
         }
 
         return Tensor.FromFloats(data.Shape, result);

@@ -11,6 +11,13 @@ public sealed record QuantInfo(string DTypeName, long QMin, long QMax, float[] S
 {
     public float Scale => Scales[0];
 
+    /// <summary>
+    /// Whether the QAT model rounds this value to these parameters (a fake quantizer runs on it, or a graph input
+    /// is declared quantized). False for parameters recorded for conversion only: carried over from an input
+    /// through an op that keeps values on the input's grid, or a bias MegEngine leaves unrounded.
+    /// </summary>
+    public bool FakeQuantized { get; init; } = true;
+
     public bool IsPerTensor => Scales.Length == 1;
 
     /// <summary>The storage element type of the quantized integers.</summary>
@@ -24,6 +31,12 @@ public sealed record QuantInfo(string DTypeName, long QMin, long QMax, float[] S
         "int64" => ElementType.Int64,
         _ => ElementType.Int8,
     };
+
+    /// <summary>Same dtype, range, scales, zero points and axis (ignoring <see cref="FakeQuantized"/>).</summary>
+    public bool SameQuantization(QuantInfo other) =>
+        DTypeName == other.DTypeName && QMin == other.QMin && QMax == other.QMax && Scales.AsSpan().SequenceEqual(other.Scales)
+        && (ZeroPoints ?? new long[Scales.Length]).AsSpan().SequenceEqual(other.ZeroPoints ?? new long[other.Scales.Length])
+        && (IsPerTensor || Axis == other.Axis);
 
     public QuantParams ToQuantParams() =>
         new(Scales, ZeroPoints ?? new long[Scales.Length], Scales.Length > 1 ? Axis ?? 0 : null);

@@ -1,6 +1,7 @@
 using MgeConvert.Formats.Pickle;
 using MgeConvert.Formats.TracedModule;
 using MgeConvert.Ir;
+using MgeConvert.Reference;
 
 namespace MgeConvert.Tests.TracedModule;
 
@@ -42,7 +43,7 @@ public sealed class SyntheticCallTests : IDisposable
         GraphValidator.Validate(result);
         Assert.Equal([1L, 3, 2], result.Outputs[0].Shape.ToArray());
         var input = Tensor.FromFloats(new Shape(2, 3, 4), [.. Enumerable.Range(0, 24).Select(i => (float)i)]);
-        var values = TinyReferenceEvaluator.Run(result, [input]);
+        var values = ReferenceInterpreter.Run(result, new Dictionary<string, Tensor> { ["x"] = input });
         var expected = new List<double>();
         for (var j = 0; j < 3; j++)
         {
@@ -52,7 +53,7 @@ public sealed class SyntheticCallTests : IDisposable
             }
         }
 
-        Assert.Equal(expected, values[result.Outputs[0]].Data);
+        Assert.Equal(expected, values[result.Outputs[0].Name].ToDoubles());
     }
 
     [Fact]
@@ -76,8 +77,8 @@ public sealed class SyntheticCallTests : IDisposable
         File.WriteAllBytes(path, PickleWriter.Serialize(Obj("megengine.traced_module.traced_module", "TracedModule", ("argdef_graph_map", map)), 4));
 
         var result = new TracedModuleReader().Read(path, new ConversionOptions()).Graph;
-        var values = TinyReferenceEvaluator.Run(result, [Tensor.FromFloats(new Shape(1, 1, 2, 2), 1, 2, 3, 4)]);
-        Assert.Equal([7.0, 7, 7, 7, 7, 1, 2, 7, 7, 7, 3, 4, 7, 7, 7], values[result.Outputs[0]].Data);
+        var values = ReferenceInterpreter.Run(result, new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new Shape(1, 1, 2, 2), 1, 2, 3, 4) });
+        Assert.Equal([7.0, 7, 7, 7, 7, 1, 2, 7, 7, 7, 3, 4, 7, 7, 7], values[result.Outputs[0].Name].ToDoubles());
         Assert.Equal("padding_out", result.Outputs[0].Name);
     }
 

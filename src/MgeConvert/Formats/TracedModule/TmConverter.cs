@@ -263,9 +263,20 @@ internal sealed class TmConverter
         Annotate(weight, w);
         if (bias is not null && input is not null && QuantAnnotations.Get(input) is { IsPerTensor: true } qi)
         {
-            Annotate(bias, new QuantInfo("int32", int.MinValue, int.MaxValue, [.. w.Scales.Select(s => s * qi.Scale)], new long[w.Scales.Length], w.Scales.Length > 1 ? 0 : null));
+            Annotate(bias, new QuantInfo("int32", int.MinValue, int.MaxValue, [.. w.Scales.Select(s => s * qi.Scale)], new long[w.Scales.Length], w.Scales.Length > 1 ? 0 : null)
+            {
+                FakeQuantized = BiasIsFakeQuantized(input, qi, w),
+            });
         }
     }
+
+    /// <summary>
+    /// MegEngine's fake_quant_bias rounds the bias only when the input tensor carries qparams at run time (it is
+    /// the output of a fake quantizer, not a graph input) and input and weight are symmetric 8-bit signed.
+    /// </summary>
+    private bool BiasIsFakeQuantized(Value input, QuantInfo inputInfo, QuantInfo weightInfo) =>
+        inputInfo.FakeQuantized && !Builder.Graph.Inputs.Contains(input)
+        && inputInfo is { Storage: ElementType.Int8, ZeroPoints: null } && weightInfo is { Storage: ElementType.Int8, ZeroPoints: null };
 
     public static bool IsQat(TmModule module) => module.ClassPath.Contains(".qat.", StringComparison.Ordinal);
 
@@ -490,7 +501,7 @@ internal sealed class TmConverter
         if (QuantAnnotations.Get(result) is null && inputs.FirstOrDefault(i => i is Value) is Value first && QuantAnnotations.Get(first) is { } inherited
             && result.DType.Element.IsFloat())
         {
-            Annotate(result, inherited);
+            Annotate(result, inherited with { FakeQuantized = false });
         }
     }
 
@@ -504,7 +515,7 @@ internal sealed class TmConverter
     {
         if (QuantAnnotations.Get(from) is { } q)
         {
-            QuantAnnotations.Set(to, q);
+            QuantAnnotations.Set(to, q with { FakeQuantized = false });
         }
     }
 
