@@ -13,8 +13,8 @@ public sealed record QuantInfo(string DTypeName, long QMin, long QMax, float[] S
 
     /// <summary>
     /// Whether the QAT model rounds this value to these parameters (a fake quantizer runs on it, or a graph input
-    /// is declared quantized). False for parameters recorded for conversion only: carried over from an input
-    /// through an op that keeps values on the input's grid, or a bias MegEngine leaves unrounded.
+    /// is declared quantized). False for parameters recorded for conversion only: carried over from the producer's
+    /// input (float ops and aliases after a fake quantizer do not round again), or a bias MegEngine leaves unrounded.
     /// </summary>
     public bool FakeQuantized { get; init; } = true;
 
