@@ -2,6 +2,7 @@ using MgeConvert.Formats;
 using MgeConvert.Formats.Caffe;
 using MgeConvert.Formats.Mge;
 using MgeConvert.Formats.Onnx;
+using MgeConvert.Formats.TorchScript;
 using MgeConvert.Passes;
 
 namespace MgeConvert;
@@ -11,7 +12,7 @@ public static class BuiltInFormats
 {
     public static IEnumerable<IModelReader> Readers() => [new MgeReader(), new OnnxReader()];
 
-    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new CaffeWriter()];
+    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new CaffeWriter(), new TorchScriptWriter()];
 
     /// <summary>The target's standard passes (<see cref="PassPipeline.Standard(ModelFormat, ConversionOptions)"/>).</summary>
     public static IGraphPipeline Pipeline() => GraphPipeline.From((graph, context) =>
