@@ -138,13 +138,17 @@ internal sealed partial class TorchScriptEmitter
         var ones = Ints(Enumerable.Repeat(1L, n));
         if (pool.Kind == PoolKind.Max)
         {
+            var ceil = pool.CeilMode;
             if (!fits)
             {
-                x = PadInput(x, pads, n, Float(double.NegativeInfinity));
+                // Explicit -inf borders; in ceil mode the end border is sized so that floor mode yields exactly
+                // the windows the op keeps (PyTorch would also keep windows starting in the end border).
+                x = PadInput(x, ceil ? CeilModeBorders(node, pool) : pads, n, Float(double.NegativeInfinity));
                 pads = new long[2 * n];
+                ceil = false;
             }
 
-            Let(y, Call($"max_pool{n}d", x, Ints(pool.Kernel), Ints(pool.Strides), Ints(pads[..n]), ones, Bool(pool.CeilMode)));
+            Let(y, Call($"max_pool{n}d", x, Ints(pool.Kernel), Ints(pool.Strides), Ints(pads[..n]), ones, Bool(ceil)));
             return true;
         }
 
@@ -173,6 +177,25 @@ internal sealed partial class TorchScriptEmitter
         }
 
         return true;
+    }
+
+    private static long[] CeilModeBorders(Node node, Pool pool)
+    {
+        var n = pool.Kernel.Length;
+        var input = node.Input(0).Shape;
+        var output = node.Output.Shape;
+        var pads = (long[])pool.Pads.Clone();
+        for (var i = 0; i < n; i++)
+        {
+            if (input[i + 2] < 0 || output[i + 2] < 0)
+            {
+                throw new NotExpressibleException("ceil-mode pooling with asymmetric padding over axes of unknown length");
+            }
+
+            pads[n + i] = ((output[i + 2] - 1) * pool.Strides[i]) + pool.Kernel[i] - input[i + 2] - pads[i];
+        }
+
+        return pads;
     }
 
     private static string AvgPool(int n, string x, Pool pool, long[] pads, bool countIncludePad)
