@@ -1,5 +1,6 @@
 using MgeConvert.Ir;
 using MgeConvert.Ir.Ops;
+using MgeConvert.Quantization;
 using static MgeConvert.Formats.TorchScript.TorchScriptLiterals;
 
 namespace MgeConvert.Formats.TorchScript;
@@ -29,10 +30,16 @@ internal sealed partial class TorchScriptEmitter
         return Call("to", stored, Int(ScalarType(storage)!.Value));
     }
 
-    private string FakeQuantize(string real, DataType type, string valueName)
+    /// <summary>
+    /// Rounds real values to the grid of <paramref name="value"/>'s quantization: its recorded QAT range when
+    /// there is one (float values of QAT models carry scale and zero point on a float type), else its storage range.
+    /// </summary>
+    private string FakeQuantize(string real, Value value)
     {
-        var q = type.Quant!;
-        var (min, max) = QuantRange(type.Element, valueName);
+        var q = value.DType.Quant!;
+        var (min, max) = QuantAnnotations.Get(value) is { } info ? (info.QMin, info.QMax)
+            : value.DType.Element.IsFloat() ? QuantRange(ElementType.Int8, value.Name) : QuantRange(value.DType.Element, value.Name);
+        var valueName = value.Name;
         if (q.IsPerTensor)
         {
             return Call("fake_quantize_per_tensor_affine", real, Float(q.Scale), Int(q.ZeroPoint), Int(min), Int(max));
@@ -64,9 +71,10 @@ internal sealed partial class TorchScriptEmitter
         var inputQuant = node.InputOrNull(0)?.DType.Quant;
         foreach (var output in node.Outputs)
         {
-            if (output.DType.Quant is { } q && !q.Equals(inputQuant) && _names.TryGetValue(output, out var name))
+            if (output.DType.Quant is { } q && (output.DType.Element.IsFloat() || !q.Equals(inputQuant))
+                && _names.TryGetValue(output, out var name))
             {
-                Let(name, FakeQuantize(name, output.DType, output.Name));
+                Let(name, FakeQuantize(name, output));
             }
         }
     }
@@ -80,7 +88,7 @@ internal sealed partial class TorchScriptEmitter
         if (to.IsQuantized)
         {
             var real = from.IsQuantized || from.Element.IsFloat() ? x : Call("to", x, "6");
-            Let(y, FakeQuantize(real, to, node.Output.Name));
+            Let(y, FakeQuantize(real, node.Output));
             return true;
         }
 

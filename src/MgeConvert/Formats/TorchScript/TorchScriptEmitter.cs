@@ -34,7 +34,13 @@ internal sealed partial class TorchScriptEmitter
             var name = Unique(Identifier("x_", input.Name));
             parameters.Add(name + ": Tensor");
             _names[input] = name;
-            if (input.DType.Quant is { } q)
+            if (input.DType.IsQuantized && input.DType.Element.IsFloat())
+            {
+                var onGrid = Unique(name + "_fq");
+                Let(onGrid, FakeQuantize(name, input));
+                _names[input] = onGrid;
+            }
+            else if (input.DType.Quant is { } q)
             {
                 var real = Unique(name + "_real");
                 Let(real, Dequantize(name, q, input.Name));
@@ -63,7 +69,19 @@ internal sealed partial class TorchScriptEmitter
             }
         }
 
-        var results = _graph.Outputs.Select(OutputExpression).ToList();
+        var results = new List<string>();
+        foreach (var output in _graph.Outputs)
+        {
+            try
+            {
+                results.Add(OutputExpression(output));
+            }
+            catch (NotExpressibleException e)
+            {
+                Unsupported.Add(new UnsupportedOp("output", output.Name, e.Message));
+            }
+        }
+
         var source = new StringBuilder();
         source.Append("class ").Append(className).Append("(Module):\n");
         source.Append("  __parameters__ = []\n");
@@ -164,7 +182,7 @@ internal sealed partial class TorchScriptEmitter
     private string OutputExpression(Value output)
     {
         var reference = _names.ContainsKey(output) || output.IsConstant ? Ref(output) : "None";
-        if (output.DType.Quant is not { } q || output.IsConstant)
+        if (output.DType.Quant is not { } q || output.IsConstant || output.DType.Element.IsFloat())
         {
             return reference;
         }
