@@ -2,6 +2,7 @@ using MgeConvert.Formats.TorchScript;
 using MgeConvert.Ir;
 using MgeConvert.Ir.Ops;
 using MgeConvert.Reference;
+using MgeConvert.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MgeConvert.Tests.TorchScript;
@@ -66,6 +67,28 @@ public class TorchScriptWriterTests(ITestOutputHelper output)
         Assert.Equal(["ArgMax", "Resize"], e.Ops.Select(o => o.OpType));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void QatStubIsFakeQuantizedWithoutTouchingItsInput()
+    {
+        var b = new GraphBuilder("qat_stub");
+        var x = b.Input("x", DataType.Float32, new Shape(2, 8));
+        var stub = b.Apply(new Identity(), x);
+        stub.Type = new TensorType(new DataType(ElementType.Float32, new QuantParams(0.1f, 2)), stub.Shape);
+        b.Output(stub);
+        b.Output(b.Apply(new Unary(UnaryFunction.Neg), x));
+        var data = Tensor.FromFloats(new Shape(2, 8), [.. Enumerable.Range(0, 16).Select(i => (i * 0.173f) - 1.31f)]);
+        using var temp = new Cli.TempDirectory();
+        var path = temp.File("qat_stub.pt");
+        File.WriteAllBytes(path, TorchScriptWriter.Serialize(b.Graph, path));
+
+        var result = TorchOracle.Run([new TorchRun(path, [data])], temp.Path).Single();
+
+        Assert.Null(result.Error);
+        var info = new Quantization.QuantInfo("qint8", -128, 127, [0.1f], [2]);
+        NumericAssert.Close(Quantization.FakeQuant.Apply(data, info), result.Outputs[0].ToDoubles(), 1e-6, 0, "fake-quantized stub");
+        Assert.Equal(data.ToFloats().Select(v => -v), result.Outputs[1].ToFloats());
     }
 
     private static string? Problem(Tensor expected, Tensor actual, DataType type, TorchScriptCase c)

@@ -74,7 +74,10 @@ internal sealed partial class TorchScriptEmitter
             if (output.DType.Quant is { } q && (output.DType.Element.IsFloat() || !q.Equals(inputQuant))
                 && _names.TryGetValue(output, out var name))
             {
-                Let(name, FakeQuantize(name, output));
+                var target = _declared.Contains(name) ? name : Unique(Identifier("v_", output.Name));
+                Let(target, FakeQuantize(name, output));
+                _names[output] = target;
+                _declared.Add(target);
             }
         }
     }

@@ -15,6 +15,9 @@ internal sealed partial class TorchScriptEmitter
     private readonly Dictionary<Value, string> _names = [];
     private readonly HashSet<string> _used = new(StringComparer.Ordinal) { "self", "torch", "ops", "annotate", "Tensor" };
     private readonly List<string> _body = [];
+
+    /// <summary>Locals declared for op outputs (the ones that may be reassigned in place).</summary>
+    private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
     private int _temps;
 
     public TorchScriptEmitter(Graph graph)
@@ -139,6 +142,7 @@ internal sealed partial class TorchScriptEmitter
         var value = node.Outputs[index];
         var name = Unique(Identifier("v_", value.Name));
         _names[value] = name;
+        _declared.Add(name);
         return name;
     }
 
