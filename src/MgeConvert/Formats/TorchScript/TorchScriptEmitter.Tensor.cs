@@ -9,10 +9,10 @@ internal sealed partial class TorchScriptEmitter
     private bool LowerTensorOp(Node node) => node.Op switch
     {
         Reshape reshape => Single(node, Call("reshape", X(node, 0), Ints(ReshapeTarget(node, reshape)))),
-        Flatten => Single(node, Call("reshape", X(node, 0), Ints(StaticOutput(node)))),
+        Flatten flatten => LowerFlatten(node, flatten),
         Transpose transpose => Single(node, Call("permute", X(node, 0), Ints(transpose.Perm))),
-        Squeeze => Single(node, Call("reshape", X(node, 0), Ints(StaticOutput(node)))),
-        Unsqueeze => Single(node, Call("reshape", X(node, 0), Ints(StaticOutput(node)))),
+        Squeeze squeeze => LowerSqueeze(node, squeeze),
+        Unsqueeze unsqueeze => LowerUnsqueeze(node, unsqueeze),
         Tile tile => Single(node, Call("repeat", X(node, 0), Ints(tile.Repeats))),
         Expand => Single(node, Call("expand", X(node, 0), Ints(node.Output.Shape.Select(d => d < 0 ? -1 : d)))),
         ShapeOf => Single(node, Call("_shape_as_tensor", X(node, 0))),
@@ -27,6 +27,49 @@ internal sealed partial class TorchScriptEmitter
         TopK topk => LowerTopK(node, topk),
         _ => false,
     };
+
+    private bool LowerFlatten(Node node, Flatten flatten)
+    {
+        var rank = node.Input(0).Shape.Rank;
+        var axis = flatten.Axis < 0 ? flatten.Axis + rank : flatten.Axis;
+        var x = X(node, 0);
+        return Single(node, axis switch
+        {
+            0 => Call("reshape", x, "[1, -1]"),
+            1 when rank > 1 => Call("flatten", x, "1", "-1"),
+            _ when axis < rank => Call("flatten", Call("flatten", x, Int(axis), "-1"), "0", Int(axis - 1)),
+            _ => Call("reshape", x, "[-1, 1]"),
+        });
+    }
+
+    private bool LowerSqueeze(Node node, Squeeze squeeze)
+    {
+        var shape = node.Input(0).Shape;
+        var axes = squeeze.Axes.Length == 0
+            ? Enumerable.Range(0, shape.Rank).Where(i => shape[i] == 1).ToArray()
+            : [.. squeeze.Axes.Select(a => ShapeMath.Axis(a, shape.Rank))];
+        var y = Out(node);
+        Let(y, X(node, 0));
+        foreach (var axis in axes.Distinct().OrderDescending())
+        {
+            Let(y, Call("squeeze", y, Int(axis)));
+        }
+
+        return true;
+    }
+
+    private bool LowerUnsqueeze(Node node, Unsqueeze unsqueeze)
+    {
+        var rank = node.Output.Shape.Rank;
+        var y = Out(node);
+        Let(y, X(node, 0));
+        foreach (var axis in unsqueeze.Axes.Select(a => ShapeMath.Axis(a, rank)).Order())
+        {
+            Let(y, Call("unsqueeze", y, Int(axis)));
+        }
+
+        return true;
+    }
 
     private static long[] StaticOutput(Node node)
     {
