@@ -32,8 +32,6 @@ internal static class TorchScriptLiterals
 
     public static string Ints(IEnumerable<long> values) => "[" + string.Join(", ", values.Select(Int)) + "]";
 
-    public static string String(string value) => "\"" + value + "\"";
-
     /// <summary>c10::ScalarType codes, which serialized TorchScript uses for dtype arguments.</summary>
     public static int? ScalarType(ElementType type) => type switch
     {
