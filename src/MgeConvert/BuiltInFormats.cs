@@ -3,6 +3,7 @@ using MgeConvert.Formats.Caffe;
 using MgeConvert.Formats.Mge;
 using MgeConvert.Formats.Onnx;
 using MgeConvert.Formats.TFLite;
+using MgeConvert.Formats.TorchScript;
 using MgeConvert.Formats.TracedModule;
 using MgeConvert.Passes;
 
@@ -13,7 +14,7 @@ public static class BuiltInFormats
 {
     public static IEnumerable<IModelReader> Readers() => [new MgeReader(), new OnnxReader(), new TracedModuleReader()];
 
-    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new TFLiteWriter(), new CaffeWriter()];
+    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new TFLiteWriter(), new CaffeWriter(), new TorchScriptWriter()];
 
     /// <summary>The target's standard passes (<see cref="PassPipeline.Standard(ModelFormat, ConversionOptions)"/>).</summary>
     public static IGraphPipeline Pipeline() => GraphPipeline.From((graph, context) =>

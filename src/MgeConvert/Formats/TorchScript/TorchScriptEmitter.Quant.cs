@@ -1,0 +1,115 @@
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+using MgeConvert.Quantization;
+using static MgeConvert.Formats.TorchScript.TorchScriptLiterals;
+
+namespace MgeConvert.Formats.TorchScript;
+
+internal sealed partial class TorchScriptEmitter
+{
+    private static (long Min, long Max) QuantRange(ElementType storage, string valueName) => storage switch
+    {
+        ElementType.Int8 => (sbyte.MinValue, sbyte.MaxValue),
+        ElementType.UInt8 => (byte.MinValue, byte.MaxValue),
+        ElementType.Int16 => (short.MinValue, short.MaxValue),
+        ElementType.Int32 => (int.MinValue, int.MaxValue),
+        _ => throw new NotExpressibleException($"value {valueName}: quantized {storage} has no integer range"),
+    };
+
+    private static string Dequantize(string raw, QuantParams q, string valueName)
+    {
+        RequirePerTensor(q, valueName);
+        return Call("mul", Call("sub", Call("to", raw, "6"), Int(q.ZeroPoint)), Float(q.Scale));
+    }
+
+    private static string Quantize(string real, QuantParams q, ElementType storage, string valueName)
+    {
+        RequirePerTensor(q, valueName);
+        var (min, max) = QuantRange(storage, valueName);
+        var stored = Call("clamp", Call("add", Call("round", Call("div", real, Float(q.Scale))), Int(q.ZeroPoint)), Float(min), Float(max));
+        return Call("to", stored, Int(ScalarType(storage)!.Value));
+    }
+
+    /// <summary>
+    /// Rounds real values to the grid of <paramref name="value"/>'s quantization: its recorded QAT range when
+    /// there is one (float values of QAT models carry scale and zero point on a float type), else its storage range.
+    /// </summary>
+    private string FakeQuantize(string real, Value value)
+    {
+        var q = value.DType.Quant!;
+        var (min, max) = QuantAnnotations.Get(value) is { } info ? (info.QMin, info.QMax)
+            : value.DType.Element.IsFloat() ? QuantRange(ElementType.Int8, value.Name) : QuantRange(value.DType.Element, value.Name);
+        var valueName = value.Name;
+        if (q.IsPerTensor)
+        {
+            return Call("fake_quantize_per_tensor_affine", real, Float(q.Scale), Int(q.ZeroPoint), Int(min), Int(max));
+        }
+
+        var scales = Unique(Identifier("q_", valueName + "_scale"));
+        var zeroPoints = Unique(Identifier("q_", valueName + "_zero_point"));
+        Attributes.Add((scales, Tensor.FromFloats(new Shape(q.Scales.Length), q.Scales)));
+        Attributes.Add((zeroPoints, Tensor.FromInt32s(new Shape(q.ZeroPoints.Length), Array.ConvertAll(q.ZeroPoints, z => (int)z))));
+        return Call("fake_quantize_per_channel_affine", real, "self." + scales, "self." + zeroPoints, Int(q.Axis!.Value), Int(min), Int(max));
+    }
+
+    private static void RequirePerTensor(QuantParams q, string valueName)
+    {
+        if (!q.IsPerTensor)
+        {
+            throw new NotExpressibleException($"value {valueName} is quantized per channel at a graph boundary");
+        }
+    }
+
+    /// <summary>After an op whose output quantization differs from its input's, rounds to the output's grid.</summary>
+    private void RequantizeOutputs(Node node)
+    {
+        if (node.Op is Cast)
+        {
+            return;
+        }
+
+        var inputQuant = node.InputOrNull(0)?.DType.Quant;
+        foreach (var output in node.Outputs)
+        {
+            if (output.DType.Quant is { } q && (output.DType.Element.IsFloat() || !q.Equals(inputQuant))
+                && _names.TryGetValue(output, out var name))
+            {
+                var target = _declared.Contains(name) ? name : Unique(Identifier("v_", output.Name));
+                Let(target, FakeQuantize(name, output));
+                _names[output] = target;
+                _declared.Add(target);
+            }
+        }
+    }
+
+    private bool LowerCast(Node node, Cast cast)
+    {
+        var x = X(node, 0);
+        var from = node.Input(0).DType;
+        var to = cast.To;
+        var y = Out(node);
+        if (to.IsQuantized)
+        {
+            var real = from.IsQuantized || from.Element.IsFloat() ? x : Call("to", x, "6");
+            Let(y, FakeQuantize(real, node.Output));
+            return true;
+        }
+
+        if (from.Quant is { } q)
+        {
+            Let(y, to.Element.IsFloat() ? Call("to", x, Int(ScalarType(to.Element)!.Value)) : Quantize(x, q, from.Element, node.Input(0).Name));
+            if (!to.Element.IsFloat() && to.Element != from.Element)
+            {
+                Let(y, Call("to", y, Int(DtypeCode(to.Element))));
+            }
+
+            return true;
+        }
+
+        Let(y, Call("to", x, Int(DtypeCode(to.Element))));
+        return true;
+    }
+
+    private static int DtypeCode(ElementType type) =>
+        ScalarType(type) ?? throw new NotExpressibleException($"torch has no {type} tensors");
+}
