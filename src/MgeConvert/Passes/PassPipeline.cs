@@ -50,13 +50,13 @@ public sealed class PassPipeline
     }
 
     /// <summary>
-    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn); with
-    /// --require_quantize, ONNX and TorchScript outputs carry the QAT model's fake quantization.
+    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
+    /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
         var standard = Standard(target, options.FuseBn);
-        if (!options.RequireQuantize || target is not (ModelFormat.Onnx or ModelFormat.TorchScript))
+        if (target != ModelFormat.TorchScript && !(options.RequireQuantize && target == ModelFormat.Onnx))
         {
             return standard;
         }

@@ -86,8 +86,8 @@ public class TorchScriptWriterTests(ITestOutputHelper output)
         var result = TorchOracle.Run([new TorchRun(path, [data])], temp.Path).Single();
 
         Assert.Null(result.Error);
-        var info = new Quantization.QuantInfo("qint8", -128, 127, [0.1f], [2]);
-        NumericAssert.Close(Quantization.FakeQuant.Apply(data, info), result.Outputs[0].ToDoubles(), 1e-6, 0, "fake-quantized stub");
+        var info = new global::MgeConvert.Quantization.QuantInfo("qint8", -128, 127, [0.1f], [2]);
+        NumericAssert.Close(global::MgeConvert.Quantization.FakeQuant.Apply(data, info), result.Outputs[0].ToDoubles(), 1e-6, 0, "fake-quantized stub");
         Assert.Equal(data.ToFloats().Select(v => -v), result.Outputs[1].ToFloats());
     }
 
