@@ -70,6 +70,12 @@ internal sealed partial class CaffeLowering
         var big = aIsBig ? a : b;
         var small = aIsBig ? b : a;
         var (axis, dims) = BroadcastBlock(StaticShape(small), outShape);
+        if (dims.Length == 0 && Array.IndexOf(outShape, 1L) is var unitAxis and >= 0)
+        {
+            // A one-element operand: lined up with an axis of extent 1, Caffe's Scale takes a [1] blob.
+            (axis, dims) = (unitAxis, [1]);
+        }
+
         var smallBlob = Blob(small);
         if (!dims.SequenceEqual(StaticShape(small)))
         {
