@@ -46,7 +46,7 @@ internal sealed partial class CaffeLowering
             case Tile tile: LowerRepeat(node, tile.Repeats); break;
             case Expand: LowerExpand(node); break;
             case Cast cast when cast.To.IsFloat && node.Input(0).DType.IsFloat: LowerIdentity(node); break;
-            case Pad: throw new NotExpressibleException("Caffe has no padding layer; only zero padding of H and W that feeds convolutions alone is merged into them");
+            case Pad pad: LowerPad(node, pad); break;
             default: throw new NotExpressibleException("Caffe has no layer for this op");
         }
 
