@@ -265,6 +265,11 @@ internal sealed partial class CaffeLowering
             return;
         }
 
+        if (TryLowerNearestDownsample(node, resize, x, y))
+        {
+            return;
+        }
+
         if (resize.Mode != ResizeMode.Nearest || !NearestIsReplication(resize) || x.Length != 4
             || x[0] != y[0] || x[1] != y[1] || y[2] % x[2] != 0 || y[3] % x[3] != 0)
         {
