@@ -21,7 +21,9 @@ internal sealed partial class CaffeLowering
             case Pool pool: LowerPool(node, pool); break;
             case GlobalPool pool: LowerGlobalPool(node, pool.Kind); break;
             case AdaptivePool pool: LowerAdaptivePool(node, pool); break;
+            case Gemm { Alpha: 1 } gemm when !node.Input(1).IsConstant && node.InputOrNull(2) is null: LowerVariableMatMul(node, gemm.TransA, gemm.TransB); break;
             case Gemm gemm: LowerGemm(node, gemm); break;
+            case MatMul when !node.Input(1).IsConstant: LowerVariableMatMul(node, transA: false, transB: false); break;
             case MatMul: LowerMatMul(node); break;
             case BatchNorm bn: LowerBatchNorm(node, bn); break;
             case Binary binary: LowerBinary(node, binary); break;
