@@ -273,7 +273,8 @@ internal sealed partial class CaffeLowering
         if (resize.Mode != ResizeMode.Nearest || !NearestIsReplication(resize) || x.Length != 4
             || x[0] != y[0] || x[1] != y[1] || y[2] % x[2] != 0 || y[3] % x[3] != 0)
         {
-            throw new NotExpressibleException($"only nearest upsampling by integer factors that repeats pixels maps to Caffe (got {resize.Mode}, {resize.Coordinates}, {resize.Rounding}, {node.Input(0).Shape} -> {node.Output.Shape})");
+            LowerResizeAsMatrix(node, resize, x, y);
+            return;
         }
 
         var sh = y[2] / x[2];
