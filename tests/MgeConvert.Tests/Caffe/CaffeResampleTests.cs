@@ -55,4 +55,31 @@ public class CaffeResampleTests(ITestOutputHelper output) : CaffeTestBase(output
 
         Check(b, [x], [new Nd(expected, [1, 3, 8, 7])]);
     }
+
+    [Theory]
+    [InlineData(PadMode.Reflect)]
+    [InlineData(PadMode.Edge)]
+    public void CopyingPadsOnTwoAxes(PadMode mode)
+    {
+        var x = Nd.Random(92, 1, 2, 4, 5);
+        var b = new GraphBuilder("pad_copies");
+        b.Output(b.Apply(new Pad([0, 0, 2, 1, 0, 0, 1, 3], mode), Input(b, "x", x)));
+
+        long Source(long i, long length) => i < 0
+            ? (mode == PadMode.Edge ? 0 : -i)
+            : i >= length ? (mode == PadMode.Edge ? length - 1 : (2 * (length - 1)) - i) : i;
+        var expected = new float[2 * 7 * 9];
+        for (var c = 0; c < 2; c++)
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                for (var j = 0; j < 9; j++)
+                {
+                    expected[(c * 63) + (i * 9) + j] = x.Data[(c * 20) + (Source(i - 2, 4) * 5) + Source(j - 1, 5)];
+                }
+            }
+        }
+
+        Check(b, [x], [new Nd(expected, [1, 2, 7, 9])]);
+    }
 }

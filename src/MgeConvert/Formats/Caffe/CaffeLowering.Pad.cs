@@ -10,6 +10,12 @@ internal sealed partial class CaffeLowering
     private void LowerPad(Node node, Pad pad)
     {
         var x = node.Input(0);
+        if (pad.Mode is PadMode.Reflect or PadMode.Edge)
+        {
+            LowerPadByCopies(node, pad);
+            return;
+        }
+
         if (pad.Mode != PadMode.Constant || pad.ConstantValue != 0 || !IsSpatialPad(pad, x))
         {
             throw new NotExpressibleException($"Caffe can only zero-pad H and W of a 4-D tensor, got {pad.Mode} padding by [{string.Join(",", pad.Pads)}] with {pad.ConstantValue}");
@@ -39,6 +45,71 @@ internal sealed partial class CaffeLowering
         if (!symmetric)
         {
             CropBothEnds(node, top, padded, [padH - pad.Pads[2], padW - pad.Pads[3]], output);
+        }
+    }
+
+    /// <summary>
+    /// Reflect and edge padding copy input rows: per padded axis, a Slice layer splits the input into single
+    /// rows and a Concat puts the copied rows before and after it.
+    /// </summary>
+    private void LowerPadByCopies(Node node, Pad pad)
+    {
+        var shape = StaticShape(node.Input(0));
+        var rank = shape.Length;
+        var axes = Enumerable.Range(0, rank).Where(a => pad.Pads[a] != 0 || pad.Pads[a + rank] != 0).ToArray();
+        if (pad.Pads.Any(p => p < 0) || axes.Any(a => pad.Mode == PadMode.Reflect && Math.Max(pad.Pads[a], pad.Pads[a + rank]) >= shape[a]))
+        {
+            throw new NotExpressibleException($"{pad.Mode} padding by [{string.Join(",", pad.Pads)}] does not fit the input {node.Input(0).Shape}");
+        }
+
+        if (axes.Length == 0)
+        {
+            LowerIdentity(node);
+            return;
+        }
+
+        var current = Blob(node.Input(0));
+        var unused = new List<string>();
+        foreach (var axis in axes)
+        {
+            var length = shape[axis];
+            var (before, after) = (pad.Pads[axis], pad.Pads[axis + rank]);
+            long[] first = pad.Mode == PadMode.Edge
+                ? [.. Enumerable.Repeat(0L, (int)before)]
+                : [.. Enumerable.Range(1, (int)before).Select(i => (long)i).Reverse()];
+            long[] last = pad.Mode == PadMode.Edge
+                ? [.. Enumerable.Repeat(length - 1, (int)after)]
+                : [.. Enumerable.Range(1, (int)after).Select(i => length - 1 - i)];
+            var rows = new string[length];
+            if (length == 1)
+            {
+                rows[0] = current;
+            }
+            else
+            {
+                for (var i = 0; i < length; i++)
+                {
+                    rows[i] = TempBlob($"{node.Output.Name}/row{axis}_{i}");
+                }
+
+                var slice = Extra(node, $"rows{axis}", "Slice", [current], rows);
+                slice.SliceParam = new SliceParameter { Axis = axis };
+                slice.SliceParam.SlicePoint.AddRange(Enumerable.Range(1, (int)length - 1).Select(i => (uint)i));
+                unused.AddRange(rows.Where((_, i) => !first.Contains(i) && !last.Contains(i)));
+            }
+
+            var isLast = axis == axes[^1];
+            var top = isLast ? Define(node.Output) : TempBlob($"{node.Output.Name}/padded{axis}");
+            var pieces = first.Select(i => rows[i]).Append(current).Concat(last.Select(i => rows[i]));
+            var concat = isLast ? Main(node, "Concat", pieces, [top]) : Extra(node, $"pad{axis}", "Concat", pieces, [top]);
+            concat.ConcatParam = new ConcatParameter { Axis = axis };
+            shape[axis] += before + after;
+            current = top;
+        }
+
+        if (unused.Count > 0)
+        {
+            Extra(node, "silence", "Silence", unused, []);
         }
     }
 
