@@ -105,7 +105,7 @@ public class CaffeWriterTests(ITestOutputHelper output) : CaffeTestBase(output)
         var b = new GraphBuilder("bad");
         var x = b.Input("x", DataType.Float32, Shape.Of(1, 4, 3, 3));
         var erf = b.ApplyNamed("my_erf", null, new Unary(UnaryFunction.Erf), x)[0];
-        var gathered = b.ApplyNamed("my_gather", null, new Gather(1), erf, b.Constant("idx", Tensor.FromInt64s(Shape.Of(2), 0, 2)))[0];
+        var gathered = b.ApplyNamed("my_gather", null, new GatherElements(1), erf, b.Constant("idx", Tensor.FromInt64s(Shape.Of(1, 2, 3, 3), [.. Enumerable.Range(0, 18).Select(i => (long)(i % 4))])))[0];
         var reduced = b.ApplyNamed("my_reduce", null, new Reduce(ReduceKind.Sum, [1, 3]), gathered)[0];
         var padded = b.ApplyNamed("my_pad", null, new Pad([0, 0, -1, 1, 0, 0, 1, 1]), reduced)[0];
         b.Output(b.Apply(new Unary(UnaryFunction.Relu), padded));

@@ -50,6 +50,7 @@ internal sealed partial class CaffeLowering
             case Cast cast when cast.To.IsFloat && node.Input(0).DType.IsFloat: LowerIdentity(node); break;
             case Pad pad: LowerPad(node, pad); break;
             case LayerNorm norm: LowerLayerNorm(node, norm); break;
+            case Gather gather: LowerGather(node, gather); break;
             default: throw new NotExpressibleException("Caffe has no layer for this op");
         }
 
