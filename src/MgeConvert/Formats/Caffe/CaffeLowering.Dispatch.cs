@@ -51,6 +51,7 @@ internal sealed partial class CaffeLowering
             case Pad pad: LowerPad(node, pad); break;
             case LayerNorm norm: LowerLayerNorm(node, norm); break;
             case Gather gather: LowerGather(node, gather); break;
+            case GatherElements gather: LowerGatherElements(node, gather); break;
             default: throw new NotExpressibleException("Caffe has no layer for this op");
         }
 
