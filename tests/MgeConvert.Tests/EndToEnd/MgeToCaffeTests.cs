@@ -12,7 +12,7 @@ namespace MgeConvert.Tests.EndToEnd;
 public class MgeToCaffeTests(ITestOutputHelper output)
 {
     /// <summary>Fixtures whose ops Caffe can express; a drop means a regression.</summary>
-    private const int MinimumPassing = 100;
+    private const int MinimumPassing = 127;
 
     [Fact]
     public void EveryExpressibleMgeFixtureMatchesMegEngineInOpenCv()

@@ -68,6 +68,13 @@ internal sealed partial class CaffeLowering
         }
 
         var weightShape = StaticShape(node.Input(1));
+        var weights = Constant(node, 1, "deconvolution weight");
+        if (deconv.Dilations.Any(d => d != 1))
+        {
+            // OpenCV ignores a Deconvolution's dilation; a kernel with the holes written out is the same op.
+            (weights, weightShape) = DilateKernel(weights, weightShape, deconv.Dilations);
+        }
+
         var bias = Constant(node, 2, "deconvolution bias");
         var outChannels = weightShape[1] * deconv.Group;
         var param = new ConvolutionParameter
@@ -82,10 +89,9 @@ internal sealed partial class CaffeLowering
             PadW = (uint)deconv.Pads[1],
             Group = (uint)deconv.Group,
         };
-        AddDilation(param, deconv.Dilations);
         var layer = Main(node, "Deconvolution", [Blob(node.Input(0))], [Define(node.Output)]);
         layer.ConvolutionParam = param;
-        layer.Blobs.Add(Weights(Constant(node, 1, "deconvolution weight"), weightShape));
+        layer.Blobs.Add(Weights(weights, weightShape));
         if (bias.Length > 0)
         {
             layer.Blobs.Add(Weights(bias, outChannels));
@@ -213,6 +219,28 @@ internal sealed partial class CaffeLowering
         {
             throw new NotExpressibleException($"only 2-D windows are supported for Caffe, got {spatialRank}-D");
         }
+    }
+
+    /// <summary>A 4-D kernel [a, b, kh, kw] spread to [a, b, (kh-1)·dh+1, (kw-1)·dw+1] with zeros between taps.</summary>
+    private static (float[] Weights, long[] Shape) DilateKernel(float[] weights, long[] shape, long[] dilations)
+    {
+        var (kh, kw) = (shape[2], shape[3]);
+        var (dh, dw) = (dilations[0], dilations[1]);
+        var (oh, ow) = (((kh - 1) * dh) + 1, ((kw - 1) * dw) + 1);
+        var planes = shape[0] * shape[1];
+        var result = new float[planes * oh * ow];
+        for (var p = 0L; p < planes; p++)
+        {
+            for (var y = 0L; y < kh; y++)
+            {
+                for (var x = 0L; x < kw; x++)
+                {
+                    result[(p * oh * ow) + (y * dh * ow) + (x * dw)] = weights[(p * kh * kw) + (y * kw) + x];
+                }
+            }
+        }
+
+        return (result, [shape[0], shape[1], oh, ow]);
     }
 
     private static void AddDilation(ConvolutionParameter param, long[] dilations)

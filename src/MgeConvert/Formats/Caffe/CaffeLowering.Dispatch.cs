@@ -21,7 +21,9 @@ internal sealed partial class CaffeLowering
             case Pool pool: LowerPool(node, pool); break;
             case GlobalPool pool: LowerGlobalPool(node, pool.Kind); break;
             case AdaptivePool pool: LowerAdaptivePool(node, pool); break;
+            case Gemm { Alpha: 1 } gemm when !node.Input(1).IsConstant && node.InputOrNull(2) is null: LowerVariableMatMul(node, gemm.TransA, gemm.TransB); break;
             case Gemm gemm: LowerGemm(node, gemm); break;
+            case MatMul when !node.Input(1).IsConstant: LowerVariableMatMul(node, transA: false, transB: false); break;
             case MatMul: LowerMatMul(node); break;
             case BatchNorm bn: LowerBatchNorm(node, bn); break;
             case Binary binary: LowerBinary(node, binary); break;
@@ -46,7 +48,10 @@ internal sealed partial class CaffeLowering
             case Tile tile: LowerRepeat(node, tile.Repeats); break;
             case Expand: LowerExpand(node); break;
             case Cast cast when cast.To.IsFloat && node.Input(0).DType.IsFloat: LowerIdentity(node); break;
-            case Pad: throw new NotExpressibleException("Caffe has no padding layer; only zero padding of H and W that feeds convolutions alone is merged into them");
+            case Pad pad: LowerPad(node, pad); break;
+            case LayerNorm norm: LowerLayerNorm(node, norm); break;
+            case Gather gather: LowerGather(node, gather); break;
+            case GatherElements gather: LowerGatherElements(node, gather); break;
             default: throw new NotExpressibleException("Caffe has no layer for this op");
         }
 

@@ -62,14 +62,14 @@ internal sealed partial class CaffeLowering
     {
         var outShape = StaticShape(node.Output);
         var aIsBig = a.Shape.Equals(node.Output.Shape);
-        if (!aIsBig && !b.Shape.Equals(node.Output.Shape))
-        {
-            throw new NotExpressibleException($"Caffe cannot broadcast both operands ({a.Shape} and {b.Shape})");
-        }
-
         var big = aIsBig ? a : b;
         var small = aIsBig ? b : a;
-        var (axis, dims) = BroadcastBlock(StaticShape(small), outShape);
+        if (!big.Shape.Equals(node.Output.Shape) || !TryBroadcastBlock(StaticShape(small), outShape, out var axis, out var dims))
+        {
+            EmitTensorBinary(node, f, ExpandBlob(node, "a", Blob(a), StaticShape(a), outShape), ExpandBlob(node, "b", Blob(b), StaticShape(b), outShape));
+            return;
+        }
+
         var smallBlob = Blob(small);
         if (!dims.SequenceEqual(StaticShape(small)))
         {
@@ -95,6 +95,64 @@ internal sealed partial class CaffeLowering
         var expanded = TempBlob($"{node.Output.Name}/expanded");
         Extra(node, "expand", "Scale", [ones, smallBlob], [expanded]).ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length };
         EmitTensorBinary(node, f, aIsBig ? bigBlob : expanded, aIsBig ? expanded : bigBlob);
+    }
+
+    /// <summary>
+    /// <see cref="BroadcastBlock"/> for a Scale/Bias second bottom; false when the operand broadcasts inside its span or
+    /// is a single element with no axis of extent 1 to line up with (OpenCV holds no 0-d blobs).
+    /// </summary>
+    private static bool TryBroadcastBlock(long[] small, long[] full, out int axis, out long[] dims)
+    {
+        try
+        {
+            (axis, dims) = BroadcastBlock(small, full);
+        }
+        catch (NotExpressibleException)
+        {
+            (axis, dims) = (0, []);
+            return false;
+        }
+
+        if (dims.Length == 0)
+        {
+            axis = Array.IndexOf(full, 1L);
+            dims = [1];
+        }
+
+        return axis >= 0;
+    }
+
+    /// <summary>Broadcasts a blob to <paramref name="full"/> by tiling it with Concat layers; the blob itself when no axis grows.</summary>
+    private string ExpandBlob(Node node, string role, string blob, long[] shape, long[] full)
+    {
+        if (shape.SequenceEqual(full))
+        {
+            return blob;
+        }
+
+        var aligned = new long[full.Length];
+        Array.Fill(aligned, 1);
+        shape.CopyTo(aligned, full.Length - shape.Length);
+        var current = blob;
+        if (aligned.Length != shape.Length)
+        {
+            current = TempBlob($"{node.Output.Name}/{role}_aligned");
+            Extra(node, $"{role}_align", "Reshape", [blob], [current]).ReshapeParam = new ReshapeParameter { Shape = Shape(aligned) };
+        }
+
+        for (var axis = 0; axis < full.Length; axis++)
+        {
+            if (aligned[axis] == full[axis])
+            {
+                continue;
+            }
+
+            var top = TempBlob($"{node.Output.Name}/{role}_tile{axis}");
+            Extra(node, $"{role}_tile{axis}", "Concat", Enumerable.Repeat(current, (int)full[axis]), [top]).ConcatParam = new ConcatParameter { Axis = axis };
+            current = top;
+        }
+
+        return current;
     }
 
     /// <summary>
@@ -131,21 +189,17 @@ internal sealed partial class CaffeLowering
 
     private void LowerBinaryWithConstant(Node node, BinaryFunction f, Value x, Tensor constant, bool constantFirst)
     {
-        if (!node.Output.Shape.Equals(x.Shape))
-        {
-            throw new NotExpressibleException($"a constant of shape {constant.Shape} broadcasts the input {x.Shape} to {node.Output.Shape}");
-        }
-
+        var outShape = StaticShape(node.Output);
+        var input = ExpandBlob(node, "x", Blob(x), StaticShape(x), outShape);
         var c = constant.Dequantize();
         var output = Define(node.Output);
         if (c.Length > 0 && c.All(v => v == c[0]))
         {
-            LowerScalarBinary(node, f, Blob(x), output, c[0], constantFirst);
+            LowerScalarBinary(node, f, input, output, c[0], constantFirst);
             return;
         }
 
-        var (axis, dims) = BroadcastBlock(constant.Shape.ToArray(), StaticShape(x));
-        var input = Blob(x);
+        var (axis, dims) = BroadcastBlock(constant.Shape.ToArray(), outShape);
         if (constantFirst && f is BinaryFunction.Div)
         {
             input = Power(node, "reciprocal", input, TempBlob($"{node.Output.Name}/reciprocal"), power: -1);

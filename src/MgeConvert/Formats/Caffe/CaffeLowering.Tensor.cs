@@ -44,7 +44,10 @@ internal sealed partial class CaffeLowering
 
     private void LowerReshape(Node node) =>
         Main(node, "Reshape", [Blob(node.Input(0))], [Define(node.Output)]).ReshapeParam =
-            new ReshapeParameter { Shape = Shape(StaticShape(node.Output)) };
+            ReshapeTo(StaticShape(node.Output));
+
+    /// <summary>A Reshape target; a 0-d IR value becomes a one-element blob, since OpenCV cannot hold 0-d blobs.</summary>
+    private static ReshapeParameter ReshapeTo(long[] dims) => new() { Shape = Shape(dims.Length == 0 ? [1] : dims) };
 
     private void LowerTranspose(Node node, Transpose transpose)
     {
@@ -226,7 +229,7 @@ internal sealed partial class CaffeLowering
         long[] pooledShape = spatial ? [shape[0], shape[1], 1, 1] : [outer, 1, 1, inner];
         if (!pooledShape.SequenceEqual(StaticShape(node.Output)))
         {
-            steps.Add(("reshape", "Reshape", l => l.ReshapeParam = new ReshapeParameter { Shape = Shape(StaticShape(node.Output)) }));
+            steps.Add(("reshape", "Reshape", l => l.ReshapeParam = ReshapeTo(StaticShape(node.Output))));
         }
 
         Chain(node, Blob(node.Input(0)), Define(node.Output), steps);
@@ -262,10 +265,16 @@ internal sealed partial class CaffeLowering
             return;
         }
 
+        if (TryLowerNearestDownsample(node, resize, x, y))
+        {
+            return;
+        }
+
         if (resize.Mode != ResizeMode.Nearest || !NearestIsReplication(resize) || x.Length != 4
             || x[0] != y[0] || x[1] != y[1] || y[2] % x[2] != 0 || y[3] % x[3] != 0)
         {
-            throw new NotExpressibleException($"only nearest upsampling by integer factors that repeats pixels maps to Caffe (got {resize.Mode}, {resize.Coordinates}, {resize.Rounding}, {node.Input(0).Shape} -> {node.Output.Shape})");
+            LowerResizeAsMatrix(node, resize, x, y);
+            return;
         }
 
         var sh = y[2] / x[2];

@@ -76,6 +76,7 @@ internal sealed partial class CaffeLowering
             }
         }
 
+        lowering.LowerPassThroughOutputs();
         foreach (var output in graph.Outputs.Where(o => o.IsConstant))
         {
             unsupported.Add(new UnsupportedOp("Constant", output.Name, "a constant graph output has no Caffe layer"));
@@ -104,6 +105,19 @@ internal sealed partial class CaffeLowering
             var layer = AddLayer(Unique(_layerNames, input.Name), "Input", [], [Define(input)]);
             layer.InputParam = new InputParameter();
             layer.InputParam.Shape.Add(Shape(input.Shape.HasRank ? input.Shape.Select(d => Math.Max(d, 1)).ToArray() : []));
+        }
+    }
+
+    /// <summary>
+    /// A graph output that is a graph input gets an in-place identity layer: Caffe readers run no layers
+    /// for a net made of inputs alone, and this keeps the blob's name.
+    /// </summary>
+    private void LowerPassThroughOutputs()
+    {
+        foreach (var input in _graph.Inputs.Where(_graphOutputs.Contains))
+        {
+            var blob = Blob(input);
+            AddLayer(Unique(_layerNames, $"{input.Name}/identity"), "Power", [blob], [blob]).PowerParam = new PowerParameter();
         }
     }
 

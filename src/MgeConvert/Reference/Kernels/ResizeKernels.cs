@@ -53,7 +53,7 @@ internal static class ResizeKernels
     }
 
     /// <summary>For every output position along an axis, the input positions it reads and their weights.</summary>
-    private static (int Index, double Weight)[][] Taps(Resize op, long inLength, long outLength, float scale)
+    internal static (int Index, double Weight)[][] Taps(Resize op, long inLength, long outLength, float scale)
     {
         var taps = new (int, double)[outLength][];
         var last = (int)inLength - 1;
