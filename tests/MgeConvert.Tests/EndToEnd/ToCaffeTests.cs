@@ -1,5 +1,4 @@
 using MgeConvert.Formats;
-using MgeConvert.Formats.Mge;
 using MgeConvert.Ir;
 using MgeConvert.Passes;
 using MgeConvert.Tests.Caffe;
@@ -8,29 +7,41 @@ using Xunit.Abstractions;
 
 namespace MgeConvert.Tests.EndToEnd;
 
-/// <summary>mge_to_caffe on every .mge fixture: converted models run in OpenCV-DNN against MegEngine's outputs.</summary>
-public class MgeToCaffeTests(ITestOutputHelper output)
+/// <summary>
+/// mge_to_caffe and tracedmodule_to_caffe on every float and int8 fixture: converted models run in OpenCV-DNN
+/// against MegEngine's outputs. (QAT models convert to a float Caffe model plus quant_params.json, whose content
+/// QatQuantParamsTests checks.)
+/// </summary>
+public class ToCaffeTests(ITestOutputHelper output)
 {
     /// <summary>Fixtures whose ops Caffe can express; a drop means a regression.</summary>
     private const int MinimumPassing = 127;
 
+    private const int MinimumPassingTracedModule = 101;
+
     [Fact]
-    public void EveryExpressibleMgeFixtureMatchesMegEngineInOpenCv()
+    public void EveryExpressibleMgeFixtureMatchesMegEngineInOpenCv() => RunAll("mge", ModelFormat.Mge, "mge_to_caffe", MinimumPassing);
+
+    [Fact]
+    public void EveryExpressibleTracedModuleFixtureMatchesMegEngineInOpenCv() =>
+        RunAll("tm", ModelFormat.TracedModule, "tracedmodule_to_caffe", MinimumPassingTracedModule);
+
+    private void RunAll(string kind, ModelFormat from, string command, int minimumPassing)
     {
-        var cases = FixtureCorpus.Cases(c => c.Kind == "mge" && c.ExpectOk).ToList();
+        var cases = FixtureCorpus.Cases(c => c.Kind == kind && c.ExpectOk && c.Precision != "qat").ToList();
         var passed = 0;
         var unsupported = new List<string>();
         var mismatched = new List<string>();
         foreach (var fixture in cases)
         {
             var options = new ConversionOptions();
-            var graph = new MgeReader().Read(fixture.ModelPath, options).Graph;
+            var graph = new Converter().Read(fixture.ModelPath, from, options).Graph;
             PassPipeline.Standard(ModelFormat.Caffe, options).Run(graph);
             using var caffe = new OpenCvCaffe();
             float[][] results;
             try
             {
-                results = caffe.Run(graph, [.. graph.Inputs.Select(i => Input(fixture, i))]);
+                results = caffe.Run(graph, [.. graph.Inputs.Select((v, k) => Input(fixture, v, k))]);
             }
             catch (UnsupportedOpsException e)
             {
@@ -55,13 +66,14 @@ public class MgeToCaffeTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"mge_to_caffe: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
+        output.WriteLine($"{command}: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
         unsupported.ForEach(u => output.WriteLine("unsupported " + u));
         mismatched.ForEach(m => output.WriteLine("mismatched " + m));
         Assert.True(mismatched.Count == 0, string.Join(Environment.NewLine, mismatched));
-        Assert.True(passed >= MinimumPassing, $"only {passed} fixtures converted to Caffe and matched");
+        Assert.True(passed >= minimumPassing, $"only {passed} fixtures converted to Caffe and matched");
     }
 
-    private static float[] Input(FixtureCase fixture, Value input) =>
-        fixture.Inputs.Single(i => i.Name == input.Name).Data.ToFloats();
+    /// <summary>The fixture input for a graph input: by name where the names agree, else by position.</summary>
+    private static float[] Input(FixtureCase fixture, Value input, int position) =>
+        (fixture.Inputs.FirstOrDefault(i => i.Name == input.Name).Data ?? fixture.Inputs[position].Data).ToFloats();
 }
