@@ -92,7 +92,7 @@ internal static class OnnxTensors
     /// <summary>Encodes a tensor as raw little-endian data (the storage type of quantized tensors).</summary>
     public static TensorProto FromTensor(string name, Tensor tensor)
     {
-        var proto = new TensorProto { Name = name, DataType = ToOnnx(tensor.DType.Element), RawData = ByteString.CopyFrom(tensor.Bytes.Span) };
+        var proto = new TensorProto { Name = name, DataType = ToOnnx(tensor.DType.Element), RawData = UnsafeByteOperations.UnsafeWrap(tensor.Bytes) };
         proto.Dims.AddRange(tensor.Shape);
         return proto;
     }
