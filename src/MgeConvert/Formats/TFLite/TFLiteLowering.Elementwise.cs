@@ -270,7 +270,15 @@ internal sealed partial class TFLiteLowering
         var output = Output(node.Output, layout);
         var from = x.DType;
         var to = c.To;
-        if (from.IsQuantized && to.IsQuantized || !from.IsQuantized && to.IsQuantized)
+        if (from.IsQuantized && to.IsQuantized)
+        {
+            // LiteRT's integer requantization (XNNPack) keeps an 8-bit multiplier and lands a step off; going
+            // through float rounds like MegEngine's TypeCvt.
+            var real = _b.AddTensor($"{node.Name}_real", TensorType.FLOAT32, input.Shape, signature: input.Signature);
+            _b.AddOperator(BuiltinOperator.DEQUANTIZE, [input.Index], [real.Index]);
+            _b.AddOperator(BuiltinOperator.QUANTIZE, [real.Index], [output.Index]);
+        }
+        else if (to.IsQuantized)
         {
             _b.AddOperator(BuiltinOperator.QUANTIZE, [input.Index], [output.Index]);
         }
