@@ -20,4 +20,19 @@ public class TFLiteWriterNotesTests(ITestOutputHelper output)
         var note = Assert.Single(result.WriterNotes);
         Assert.Contains("1 TRANSPOSE (1 for input/output layout, 0 for layout between ops)", note, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CliSummaryPrintsTfliteTransposeCount()
+    {
+        using var temp = new Cli.TempDirectory();
+        var fixture = FixtureCorpus.Cases(c => c.Id == "ops_mge/conv2d_transpose").Single();
+        var converter = new Converter(FormatRegistry.Default.With(new TFLiteWriter()), BuiltInFormats.Pipeline());
+
+        var run = Cli.CliRun.InProcess(converter, "mge_to_tflite", "-i", fixture.ModelPath, "-o", temp.File("deconv.tflite"));
+
+        output.WriteLine(run.Out);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("  note:  ", run.Out, StringComparison.Ordinal);
+        Assert.Contains("2 TRANSPOSE (2 for input/output layout, 0 for layout between ops)", run.Out, StringComparison.Ordinal);
+    }
 }
