@@ -28,6 +28,9 @@ public sealed class ConversionResult
 
     /// <summary>What the passes did, as the pipeline logged it.</summary>
     public IReadOnlyList<string> PassLog { get; init; } = [];
+
+    /// <summary>What the writer reported about its output (e.g. TFLite layout transposes).</summary>
+    public IReadOnlyList<string> WriterNotes { get; init; } = [];
 }
 
 public sealed record WrittenFile(string Path, long Size);

@@ -91,6 +91,7 @@ public sealed class Converter
             Timings = new StageTimings(readTime, passTime, prepareTime, writeTime),
             Warnings = warnings,
             PassLog = [.. context.Log],
+            WriterNotes = writer is IWriterNotes notes ? notes.LastNotes : [],
         };
     }
 

@@ -43,6 +43,11 @@ internal static class ConversionRunner
             env.Out.WriteLine($"  wrote: {file.Path} ({Sizes.Bytes(file.Size)})");
         }
 
+        foreach (var note in result.WriterNotes)
+        {
+            env.Out.WriteLine($"  note:  {note}");
+        }
+
         env.Out.WriteLine(
             $"  time:  {Sizes.Time(t.Total)} (read {Sizes.Time(t.Read)}, passes {Sizes.Time(t.Passes)}, " +
             $"prepare {Sizes.Time(t.Prepare)}, write {Sizes.Time(t.Write)})");

@@ -62,7 +62,8 @@ public sealed class TFLiteWriterStructureTests
         var x = b.Input("x", DataType.Float32, new Shape(1, 2, 4, 4));
         var e = b.Apply(new Unary(UnaryFunction.Erf), x);
         var r = b.Apply(new Resize([1, 2, 8, 8], null, ResizeMode.Cubic, CoordinateTransform.HalfPixel), e);
-        b.Output(b.Apply(new GatherElements(1), r, b.Constant(Tensor.FromInt64s(new Shape(1, 1, 8, 8), new long[64]))));
+        var computedIndex = b.Input("index", DataType.Int64, new Shape(1, 1, 8, 8));
+        b.Output(b.Apply(new GatherElements(1), r, computedIndex));
         var path = Path.Combine(Path.GetTempPath(), $"unsupported-{Guid.NewGuid():N}.tflite");
         var writer = new TFLiteWriter();
 

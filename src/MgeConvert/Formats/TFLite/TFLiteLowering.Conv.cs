@@ -95,9 +95,9 @@ internal sealed partial class TFLiteLowering
 
     private void LowerConvTranspose(Node node, ConvTranspose c)
     {
-        if (c.SpatialRank != 2 || c.Dilations.Any(d => d != 1))
+        if (c.SpatialRank != 2)
         {
-            throw new NotExpressibleException("only 2-D transposed convolution without dilation");
+            throw new NotExpressibleException("only 2-D transposed convolution");
         }
 
         var x = node.Input(0);
@@ -106,6 +106,16 @@ internal sealed partial class TFLiteLowering
         if (!w.IsConstant || bias is { IsConstant: false })
         {
             throw new NotExpressibleException("weight and bias must be constants");
+        }
+
+        if (c.Dilations.Any(d => d != 1))
+        {
+            if (w.DType.Quant is { } wq && wq.ZeroPoints.Any(z => z != 0))
+            {
+                throw new NotExpressibleException("dilated transposed convolution with a nonzero weight zero point");
+            }
+
+            w = DilatedKernel(w, c.Dilations);
         }
 
         var groups = (int)c.Group;
@@ -124,7 +134,10 @@ internal sealed partial class TFLiteLowering
         {
             full[i] = ((x.Shape[i + 2] - 1) * c.Strides[i]) + k[i];
             var total = full[i] - outShape[i + 2];
-            same &= total >= 0 && c.Pads[i] == total / 2;
+
+            // LiteRT derives SAME padding from the output size as if it were a convolution input.
+            var sameInput = (outShape[i + 2] + c.Strides[i] - 1) / c.Strides[i];
+            same &= total >= 0 && c.Pads[i] == total / 2 && sameInput == x.Shape[i + 2];
             exact &= c.Pads[i] == 0 && total == 0;
             if (c.Pads[i] + outShape[i + 2] > full[i])
             {
@@ -138,10 +151,10 @@ internal sealed partial class TFLiteLowering
         var padding = exact || crop ? Padding.VALID : Padding.SAME;
         var (act, result) = TakeActivation(node);
         var fused = Fusable(act) ?? ActivationFunctionType.NONE;
-        var sigmoid = act == FusedActivation.Sigmoid;
+        var separate = Fusable(act) is null;
         var output = Output(result, Layout.Nhwc);
         int[] convShape = crop ? [(int)outShape[0], (int)full[0], (int)full[1], (int)outChannels] : output.Shape;
-        var combined = !crop && !sigmoid ? output : Temp($"{node.Name}_conv", output, convShape);
+        var combined = !crop && !separate ? output : Temp($"{node.Name}_conv", output, convShape);
         var inputs = groups == 1 ? [Get(x, Layout.Nhwc)] : SplitChannels(Get(x, Layout.Nhwc), groups, node.Name);
         var groupShape = convShape.ToArray();
         groupShape[3] /= groups;
@@ -169,7 +182,7 @@ internal sealed partial class TFLiteLowering
         var last = combined;
         if (crop)
         {
-            var cropped = sigmoid ? Temp($"{node.Name}_cropped", output) : output;
+            var cropped = separate ? Temp($"{node.Name}_cropped", output) : output;
             int[] begin = [0, (int)c.Pads[0], (int)c.Pads[1], 0];
             int[] end = [output.Shape[0], begin[1] + output.Shape[1], begin[2] + output.Shape[2], output.Shape[3]];
             _b.AddOperator(BuiltinOperator.STRIDED_SLICE,
@@ -179,15 +192,40 @@ internal sealed partial class TFLiteLowering
             last = cropped;
         }
 
-        if (sigmoid)
+        if (separate)
         {
-            _b.AddOperator(BuiltinOperator.LOGISTIC, [last.Index], [output.Index]);
+            _b.AddOperator(ActivationCode(act), [last.Index], [output.Index]);
         }
 
         if (result != node.Output)
         {
             _values[node.Output] = _values[result];
         }
+    }
+
+    /// <summary>A transposed-convolution kernel with (dilation - 1) zeros between taps: the same operator without dilation.</summary>
+    private static Value DilatedKernel(Value w, long[] dilations)
+    {
+        var data = w.Constant!;
+        var size = data.DType.ElementSize;
+        long rows = w.Shape[0] * w.Shape[1], kh = w.Shape[2], kw = w.Shape[3];
+        long dh = ((kh - 1) * dilations[0]) + 1, dw = ((kw - 1) * dilations[1]) + 1;
+        var source = data.Bytes.Span;
+        var bytes = new byte[rows * dh * dw * size];
+        for (long r = 0; r < rows; r++)
+        {
+            for (long i = 0; i < kh; i++)
+            {
+                for (long j = 0; j < kw; j++)
+                {
+                    var from = (((r * kh) + i) * kw) + j;
+                    var to = (((r * dh) + (i * dilations[0])) * dw) + (j * dilations[1]);
+                    source.Slice((int)(from * size), size).CopyTo(bytes.AsSpan((int)(to * size), size));
+                }
+            }
+        }
+
+        return new Value($"{w.Name}_dilated", new Ir.Tensor(data.DType, new Shape(w.Shape[0], w.Shape[1], dh, dw), bytes));
     }
 
     private TFLiteTensor[] SplitChannels(TFLiteTensor input, int groups, string name)

@@ -270,7 +270,15 @@ internal sealed partial class TFLiteLowering
         var output = Output(node.Output, layout);
         var from = x.DType;
         var to = c.To;
-        if (from.IsQuantized && to.IsQuantized || !from.IsQuantized && to.IsQuantized)
+        if (from.IsQuantized && to.IsQuantized)
+        {
+            // LiteRT's integer requantization (XNNPack) keeps an 8-bit multiplier and lands a step off; going
+            // through float rounds like MegEngine's TypeCvt.
+            var real = _b.AddTensor($"{node.Name}_real", TensorType.FLOAT32, input.Shape, signature: input.Signature);
+            _b.AddOperator(BuiltinOperator.DEQUANTIZE, [input.Index], [real.Index]);
+            _b.AddOperator(BuiltinOperator.QUANTIZE, [real.Index], [output.Index]);
+        }
+        else if (to.IsQuantized)
         {
             _b.AddOperator(BuiltinOperator.QUANTIZE, [input.Index], [output.Index]);
         }
@@ -325,7 +333,8 @@ internal sealed partial class TFLiteLowering
         var c = node.InputOrNull(2);
         if (g.TransA || !b.IsConstant)
         {
-            throw new NotExpressibleException("Gemm needs a constant B and an untransposed A");
+            LowerGemmAsBatchMatMul(node, g);
+            return;
         }
 
         var n = (int)(g.TransB ? b.Shape[0] : b.Shape[1]);
@@ -356,6 +365,23 @@ internal sealed partial class TFLiteLowering
         var addend = c.IsConstant ? Constant(c, Layout.Ir, c.Shape.Rank) : Get(c, Layout.Ir);
         EmitActivated(BuiltinOperator.ADD, [product.Index, addend.Index], result, node.Output, Layout.Ir, act, BuiltinOptions.AddOptions,
             (fb, f) => AddOptions.CreateAddOptions(fb, f).Value);
+    }
+
+    /// <summary>A Gemm with a transposed or computed operand: BATCH_MATMUL transposes through adj_x/adj_y.</summary>
+    private void LowerGemmAsBatchMatMul(Node node, Gemm g)
+    {
+        if (g.Alpha != 1f || node.InputOrNull(2) is not null || g.Activation != FusedActivation.None)
+        {
+            throw new NotExpressibleException("Gemm with a transposed A or computed B needs alpha 1, no C and no fused activation");
+        }
+
+        var a = node.Input(0);
+        var b = node.Input(1);
+        var x = a.IsConstant ? Constant(a, Layout.Ir, a.Shape.Rank) : Get(a, Layout.Ir);
+        var y = b.IsConstant ? Constant(b, Layout.Ir, b.Shape.Rank) : Get(b, Layout.Ir);
+        var output = Output(node.Output, Layout.Ir);
+        _b.AddOperator(BuiltinOperator.BATCH_MATMUL, [x.Index, y.Index], [output.Index], BuiltinOptions.BatchMatMulOptions,
+            fb => BatchMatMulOptions.CreateBatchMatMulOptions(fb, g.TransA, g.TransB).Value);
     }
 
     /// <summary>FULLY_CONNECTED weights are (out, in).</summary>

@@ -128,6 +128,7 @@ internal sealed partial class TFLiteLowering
             case Split s: LowerSplit(node, s); break;
             case Slice s: LowerSlice(node, s); break;
             case Gather g: LowerGather(node, g); break;
+            case GatherElements g: LowerGatherElements(node, g); break;
             case Pad p: LowerPad(node, p); break;
             case Tile t: LowerTile(node, t); break;
             case Expand e: LowerExpand(node, e); break;
@@ -330,7 +331,6 @@ internal sealed partial class TFLiteLowering
         var act = next.Op switch
         {
             Unary { Function: UnaryFunction.Relu } => FusedActivation.Relu,
-            Unary { Function: UnaryFunction.Tanh } => FusedActivation.Tanh,
             Clip { Min: 0f, Max: 6f } => FusedActivation.Relu6,
             _ => FusedActivation.None,
         };
@@ -348,13 +348,13 @@ internal sealed partial class TFLiteLowering
         FusedActivation.None => ActivationFunctionType.NONE,
         FusedActivation.Relu => ActivationFunctionType.RELU,
         FusedActivation.Relu6 => ActivationFunctionType.RELU6,
-        FusedActivation.Tanh => ActivationFunctionType.TANH,
+        // LiteRT ignores a fused TANH on everything but recurrent ops, so Tanh stays a separate operator.
         _ => null,
     };
 
     /// <summary>
-    /// Emits an op whose options carry an activation. A Sigmoid (not fusable in TFLite) becomes a LOGISTIC
-    /// after it. <paramref name="result"/> (plus <paramref name="also"/>, the pre-fusion value) is registered.
+    /// Emits an op whose options carry an activation. A Sigmoid or Tanh (not fusable in TFLite) becomes a LOGISTIC or
+    /// TANH after it. <paramref name="result"/> (plus <paramref name="also"/>, the pre-fusion value) is registered.
     /// </summary>
     private void EmitActivated(BuiltinOperator code, int[] inputs, Value result, Value also, Layout layout, FusedActivation act,
         BuiltinOptions optionsType, Func<Google.FlatBuffers.FlatBufferBuilder, ActivationFunctionType, int> options)

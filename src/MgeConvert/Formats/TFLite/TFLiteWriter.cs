@@ -3,12 +3,17 @@ using MgeConvert.Ir;
 namespace MgeConvert.Formats.TFLite;
 
 /// <summary>Writes the IR as a TFLite flatbuffer (schema version 3, one subgraph, channels-last activations).</summary>
-public sealed class TFLiteWriter : IModelWriter
+public sealed class TFLiteWriter : IModelWriter, IWriterNotes
 {
     public ModelFormat Format => ModelFormat.TFLite;
 
     /// <summary>Statistics of the last <see cref="Prepare"/> call.</summary>
     public TFLiteWriteReport? LastReport { get; private set; }
+
+    public IReadOnlyList<string> LastNotes => LastReport is { } r
+        ? [$"{r.Operators} operators, {r.OperatorCounts.GetValueOrDefault("TRANSPOSE")} TRANSPOSE "
+            + $"({r.InterfaceTransposes} for input/output layout, {r.InternalTransposes} for layout between ops)"]
+        : [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
