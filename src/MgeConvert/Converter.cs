@@ -57,6 +57,8 @@ public sealed class Converter
         clock.Restart();
         progress?.Invoke(ConversionStage.RunningPasses);
         var context = new PipelineContext(from, to, input, options);
+        // Before the passes, which may replace annotated values; --param_fake_quant rewrites weights here.
+        var quantParams = WritesQuantParams(to, options) ? QuantParamsJsonWriter.Prepare(model.Graph, options) : null;
         var graph = Guard(input, () => Pipeline.Run(model.Graph, context));
         var warnings = new List<string>(context.Warnings);
         warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
@@ -64,7 +66,6 @@ public sealed class Converter
 
         clock.Restart();
         progress?.Invoke(ConversionStage.Preparing);
-        var quantParams = WritesQuantParams(to, options) ? QuantParamsJsonWriter.Prepare(graph, options) : null;
         var files = Guard(input, () => writer.Prepare(graph, options));
         if (quantParams is not null)
         {
