@@ -71,6 +71,7 @@ public sealed class OnnxInspectCorpusTests(ITestOutputHelper output)
         Assert.Contains("ONNX", run.Out, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^\s+Trilu \(unsupported\)\s+1$", run.Out);
         Assert.Matches(@"(?m)^\s+x\s+i64\s+\[4,5\]$", run.Out);
+        Assert.Matches(@"(?m)^\s+y\s+i64\s+\[4,5\]$", run.Out);
     }
 
     /// <summary>What the summary misses compared with the file: format, every graph input/output, ops.</summary>

@@ -83,9 +83,13 @@ internal sealed class OnnxGraphImporter
             var declared = ValueType(output, "graph output");
             if (_values.TryGetValue(output.Name, out var value))
             {
-                if (_allowUnsupported && (declared is null || value.Producer?.Op is Opaque))
+                if (_allowUnsupported && declared is null)
                 {
                     DeclaredTypes[output.Name] = OnnxTypeText.Of(output.Type);
+                }
+                else if (value.Producer?.Op is Opaque && declared is not null)
+                {
+                    value.Type = declared;
                 }
 
                 _builder.Output(value);
