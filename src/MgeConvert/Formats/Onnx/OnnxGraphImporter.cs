@@ -203,13 +203,14 @@ internal sealed class OnnxGraphImporter
         var resolved = node.Input.Where(n => n.Length > 0).All(_values.ContainsKey);
         if (resolved && node.Domain is "" or "ai.onnx" && OnnxImportTable.Rules.TryGetValue(node.OpType, out var rule))
         {
+            var before = _builder.Graph.Nodes.Count;
             try
             {
                 outputs = rule(context);
             }
             catch (Exception e) when (e is OnnxUnsupportedException or IrException or NotSupportedException)
             {
-                outputs = null;
+                _builder.Graph.Nodes.RemoveRange(before, _builder.Graph.Nodes.Count - before);
             }
         }
 
