@@ -6,6 +6,16 @@ namespace MgeConvert;
 /// </summary>
 public sealed class ConversionOptions
 {
+    private bool _allowUnsupported;
+
+    /// <summary>A copy of these options with <see cref="AllowUnsupported"/> set.</summary>
+    internal ConversionOptions AllowingUnsupported()
+    {
+        var copy = (ConversionOptions)MemberwiseClone();
+        copy._allowUnsupported = true;
+        return copy;
+    }
+
     /// <summary>Output file (ONNX, TFLite, TorchScript, mge, tm).</summary>
     public string? Output { get; init; }
 
@@ -22,6 +32,13 @@ public sealed class ConversionOptions
     public int Opset { get; init; } = 13;
 
     public bool FuseBn { get; init; }
+
+    /// <summary>Read unsupported operators as opaque placeholders (inspect, check).</summary>
+    public bool AllowUnsupported
+    {
+        get => _allowUnsupported;
+        init => _allowUnsupported = value;
+    }
 
     // Quantization (QAT TracedModules, quantized targets).
     public string? InputDataType { get; init; }

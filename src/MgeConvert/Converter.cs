@@ -97,8 +97,9 @@ public sealed class Converter
     }
 
     /// <summary>Reads any supported model file and summarizes it (format, inputs, outputs, op histogram).</summary>
+    /// <remarks>Operators outside the IR are read as opaque placeholders and listed as "(unsupported)".</remarks>
     public ModelSummary Inspect(string path, ConversionOptions? options = null) =>
-        ModelSummary.Create(path, Read(path, null, options ?? new ConversionOptions()));
+        ModelSummary.Create(path, Read(path, null, (options ?? new ConversionOptions()).AllowingUnsupported()));
 
     /// <summary>
     /// Reads a model into the IR. With <paramref name="expected"/>, a file of another format is refused with a

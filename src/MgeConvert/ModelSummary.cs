@@ -45,8 +45,8 @@ public sealed class ModelSummary
             Container = model.Container,
             FileSize = new FileInfo(path).Length,
             GraphName = graph.Name,
-            Inputs = [.. graph.Inputs.Select(TensorSummary.Of)],
-            Outputs = [.. graph.Outputs.Select(TensorSummary.Of)],
+            Inputs = [.. graph.Inputs.Select(v => TensorSummary.Of(v, model.DeclaredTypes))],
+            Outputs = [.. graph.Outputs.Select(v => TensorSummary.Of(v, model.DeclaredTypes))],
             Ops = OpHistogram.Of(graph),
             ConstantCount = constants.Count,
             ConstantBytes = constants.Sum(c => (long)c.Constant!.Bytes.Length),
@@ -60,7 +60,16 @@ public sealed class ModelSummary
 /// <summary>A graph input or output: name, element type (with quantization) and shape.</summary>
 public sealed record TensorSummary(string Name, DataType DType, Shape Shape)
 {
+    /// <summary>The file's own type text when the IR cannot hold the type (then DType is a placeholder).</summary>
+    public string? DeclaredType { get; init; }
+
+    /// <summary>What to show as the element type: the declared type text, else <see cref="DType"/>.</summary>
+    public string DTypeText => DeclaredType ?? DType.ToString();
+
     public static TensorSummary Of(Value value) => new(value.Name, value.DType, value.Shape);
 
-    public override string ToString() => $"{Name}: {DType}{Shape}";
+    internal static TensorSummary Of(Value value, IReadOnlyDictionary<string, string> declared) =>
+        new(value.Name, value.DType, value.Shape) { DeclaredType = declared.GetValueOrDefault(value.Name) };
+
+    public override string ToString() => $"{Name}: {DTypeText}{Shape}";
 }

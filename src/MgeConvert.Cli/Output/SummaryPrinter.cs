@@ -68,7 +68,7 @@ internal static class SummaryPrinter
         var width = tensors.Count == 0 ? 0 : tensors.Max(t => t.Name.Length);
         foreach (var t in tensors)
         {
-            o.WriteLine($"  {t.Name.PadRight(width)}  {t.DType}  {t.Shape}");
+            o.WriteLine($"  {t.Name.PadRight(width)}  {t.DTypeText}  {t.Shape}");
         }
     }
 
@@ -101,7 +101,7 @@ internal static class SummaryPrinter
         var table = new Table().Title(title).AddColumn("name").AddColumn("dtype").AddColumn("shape");
         foreach (var t in tensors)
         {
-            table.AddRow(Markup.Escape(t.Name), Markup.Escape(t.DType.ToString()), Markup.Escape(t.Shape.ToString()));
+            table.AddRow(Markup.Escape(t.Name), Markup.Escape(t.DTypeText), Markup.Escape(t.Shape.ToString()));
         }
 
         return table;

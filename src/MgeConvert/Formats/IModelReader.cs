@@ -29,4 +29,10 @@ public sealed class ImportedModel(Graph graph, ModelFormat format, string contai
 
     /// <summary>Format-specific description lines for <c>inspect</c> (module tree, producer, ...).</summary>
     public List<string> Details { get; } = [];
+
+    /// <summary>
+    /// The file's own type text for graph inputs/outputs whose type the IR cannot hold (sequences, strings),
+    /// by value name; only filled when reading with <see cref="ConversionOptions.AllowUnsupported"/>.
+    /// </summary>
+    public Dictionary<string, string> DeclaredTypes { get; } = new(StringComparer.Ordinal);
 }

@@ -69,7 +69,8 @@ public class ReferenceInterpreterTests
     [Fact]
     public void EveryIrOpHasAKernel()
     {
-        var opTypes = typeof(Op).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Op)) && !t.IsAbstract).ToList();
+        // Opaque marks an operator outside the IR (inspect only); it has no semantics to compute.
+        var opTypes = typeof(Op).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Op)) && !t.IsAbstract && t != typeof(Opaque)).ToList();
         var missing = opTypes.Where(t => !KernelTable.Default.Supports((Op)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(t))).Select(t => t.Name).ToList();
         Assert.True(opTypes.Count >= 40, $"found only {opTypes.Count} op types");
         Assert.Empty(missing);

@@ -38,6 +38,24 @@ public sealed class TracedModuleReaderTests : IDisposable
     }
 
     [Fact]
+    public void UnsupportedCallsBecomeOpaqueNodesWhenAllowed()
+    {
+        var path = FixtureCorpus.Load("nets/misc_ops_tm").ModelPath;
+        var root = PickleReader.Load(File.ReadAllBytes(path), path);
+        var expr = Exprs(root).First(e => e.ClassName.EndsWith(".CallFunction", StringComparison.Ordinal));
+        expr.Dict!.Set("func", new PyTuple(["my.private.ops", "mystery"]));
+        var rewritten = Path.Combine(_dir, "opaque.tm");
+        File.WriteAllBytes(rewritten, PickleWriter.Serialize(root, 4));
+
+        var graph = new TracedModuleReader().Read(rewritten, new ConversionOptions { AllowUnsupported = true }).Graph;
+
+        var opaque = Assert.Single(graph.Nodes, n => n.Op is MgeConvert.Ir.Ops.Opaque);
+        Assert.Equal("my.private.ops.mystery (unsupported)", opaque.Op.Name);
+        Assert.NotEmpty(opaque.Inputs);
+        Assert.True(graph.Nodes.Count > 1, "the calls after the unsupported one are converted too");
+    }
+
+    [Fact]
     public void RewrittenFixtureReadsLikeTheOriginalInEveryProtocol()
     {
         var path = FixtureCorpus.Load("quant/qconcat_deconv_qat_tm").ModelPath;

@@ -96,7 +96,7 @@ internal static class MgeGraphConverter
     {
         var unknown = dump.Operators.Where(o => !MgeOpTable.Converters.ContainsKey(o.Type))
             .Select(o => new UnsupportedOp(o.IsKnownType ? o.Type : "unknown operator " + o.Type, o.Name ?? $"#{o.Index}")).ToList();
-        if (unknown.Count > 0)
+        if (unknown.Count > 0 && !options.AllowUnsupported)
         {
             throw new UnsupportedOpsException(path, "the MegEngine reader", unknown);
         }
@@ -121,7 +121,11 @@ internal static class MgeGraphConverter
             Value?[] values;
             try
             {
-                values = MgeOpTable.Converters[op.Type](cx);
+                values = MgeOpTable.Converters.TryGetValue(op.Type, out var converter) ? converter(cx) : Placeholder(cx);
+            }
+            catch (Exception e) when (options.AllowUnsupported && e is MgeUnsupportedException or IrException)
+            {
+                values = Placeholder(cx);
             }
             catch (Exception e) when (e is MgeUnsupportedException or MgeSkippedException)
             {
@@ -183,6 +187,15 @@ internal static class MgeGraphConverter
 
         DropUnusedExpectInputs(builder.Graph);
         return builder.Graph;
+    }
+
+    /// <summary>An <see cref="Opaque"/> node standing for the current operator, fed by whichever inputs are bound.</summary>
+    private static Value?[] Placeholder(MgeConversion cx)
+    {
+        var op = cx.Current;
+        var inputs = op.Inputs.Select(id => cx.IsBound((int)id) ? cx.Var((int)id) : null).ToArray();
+        var names = op.Outputs.Select((_, k) => cx.OutputName(k)).ToList();
+        return cx.Builder.ApplyNamed(op.Name ?? op.Type.ToLowerInvariant(), names, new Opaque("", op.Type, op.Outputs.Count), inputs);
     }
 
     /// <summary>Graph outputs as (var, name): the dump's, or the <c>--end_point</c> vars looked up by name.</summary>

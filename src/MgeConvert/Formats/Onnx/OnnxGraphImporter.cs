@@ -1,5 +1,6 @@
 using MgeConvert.Formats.Onnx.Proto;
 using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
 
 namespace MgeConvert.Formats.Onnx;
 
@@ -13,10 +14,12 @@ internal sealed class OnnxGraphImporter
     private readonly HashSet<string> _onnxNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
     private readonly List<UnsupportedOp> _unsupported = [];
+    private readonly bool _allowUnsupported;
 
-    public OnnxGraphImporter(string file, GraphProto graph, int opset)
+    public OnnxGraphImporter(string file, GraphProto graph, int opset, bool allowUnsupported = false)
     {
         _file = file;
+        _allowUnsupported = allowUnsupported;
         _graph = graph;
         Opset = opset;
         _builder = new GraphBuilder(string.IsNullOrEmpty(graph.Name) ? "graph" : graph.Name, new Reference.ConstantEvaluator(4096));
@@ -29,12 +32,21 @@ internal sealed class OnnxGraphImporter
 
     public int Opset { get; }
 
+    /// <summary>ONNX type text of graph inputs/outputs the IR cannot type (only with allowUnsupported).</summary>
+    public Dictionary<string, string> DeclaredTypes { get; } = new(StringComparer.Ordinal);
+
     public Graph Import()
     {
         var initializers = new HashSet<string>(_graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
         foreach (var input in _graph.Input.Where(i => !initializers.Contains(i.Name)))
         {
             var type = ValueType(input, "graph input");
+            if (type is null && _allowUnsupported)
+            {
+                DeclaredTypes[input.Name] = OnnxTypeText.Of(input.Type);
+                type = new TensorType(new DataType(ElementType.Float32), DeclaredShape(input));
+            }
+
             if (type is not null)
             {
                 _values[input.Name] = _builder.Input(input.Name, type.DType, type.Shape);
@@ -47,6 +59,12 @@ internal sealed class OnnxGraphImporter
             try
             {
                 _values[init.Name] = _builder.Constant(init.Name, OnnxTensors.ToTensor(init));
+                _usedNames.Add(init.Name);
+            }
+            catch (NotSupportedException) when (_allowUnsupported)
+            {
+                var name = FreshName(init.Name + "_initializer");
+                _values[init.Name] = _builder.ApplyNamed(name, [init.Name], new Opaque("", "Initializer", 1))[0];
                 _usedNames.Add(init.Name);
             }
             catch (NotSupportedException e)
@@ -62,9 +80,18 @@ internal sealed class OnnxGraphImporter
 
         foreach (var output in _graph.Output)
         {
-            ValueType(output, "graph output");
+            var declared = ValueType(output, "graph output");
             if (_values.TryGetValue(output.Name, out var value))
             {
+                if (_allowUnsupported && declared is null)
+                {
+                    DeclaredTypes[output.Name] = OnnxTypeText.Of(output.Type);
+                }
+                else if (value.Producer?.Op is Opaque && declared is not null)
+                {
+                    value.Type = declared;
+                }
+
                 _builder.Output(value);
             }
         }
@@ -102,6 +129,12 @@ internal sealed class OnnxGraphImporter
     private void ImportNode(NodeProto node)
     {
         var nodeName = NodeName(node);
+        if (_allowUnsupported)
+        {
+            ImportOrPlaceholder(node, nodeName);
+            return;
+        }
+
         if (node.Domain is not ("" or "ai.onnx"))
         {
             _unsupported.Add(new UnsupportedOp($"{node.Domain}.{node.OpType}", nodeName, "operator domain is not the default ONNX domain"));
@@ -161,6 +194,36 @@ internal sealed class OnnxGraphImporter
         }
     }
 
+    /// <summary>Imports the node, or records it as an <see cref="Opaque"/> node when the IR cannot express it.</summary>
+    private void ImportOrPlaceholder(NodeProto node, string nodeName)
+    {
+        var inputs = node.Input.Select(name => name.Length > 0 ? _values.GetValueOrDefault(name) : null).ToArray();
+        var context = new OnnxNodeContext(this, node, inputs, nodeName);
+        Value[]? outputs = null;
+        var resolved = node.Input.Where(n => n.Length > 0).All(_values.ContainsKey);
+        if (resolved && node.Domain is "" or "ai.onnx" && OnnxImportTable.Rules.TryGetValue(node.OpType, out var rule))
+        {
+            var before = _builder.Graph.Nodes.Count;
+            try
+            {
+                outputs = rule(context);
+            }
+            catch (Exception e) when (e is OnnxUnsupportedException or IrException or NotSupportedException)
+            {
+                _builder.Graph.Nodes.RemoveRange(before, _builder.Graph.Nodes.Count - before);
+            }
+        }
+
+        outputs ??= ApplyFinal(context, new Opaque(node.Domain is "ai.onnx" ? "" : node.Domain, node.OpType, node.Output.Count), inputs);
+        for (var i = 0; i < node.Output.Count && i < outputs.Length; i++)
+        {
+            if (node.Output[i].Length > 0)
+            {
+                _values[node.Output[i]] = outputs[i];
+            }
+        }
+    }
+
     private string NodeName(NodeProto node)
     {
         var wanted = node.Name;
@@ -191,20 +254,31 @@ internal sealed class OnnxGraphImporter
         if (type is null || type.ValueCase != TypeProto.ValueOneofCase.TensorType)
         {
             var kind = type?.ValueCase.ToString() ?? "untyped";
-            _unsupported.Add(new UnsupportedOp(what, info.Name, $"{what} {info.Name} is {kind}; only tensors are supported"));
+            Refuse(new UnsupportedOp(what, info.Name, $"{what} {info.Name} is {kind}; only tensors are supported"));
             return null;
         }
 
         var element = OnnxTensors.ToElement(type.TensorType.ElemType);
         if (element is null)
         {
-            _unsupported.Add(new UnsupportedOp(what, info.Name, $"{what} {info.Name} has element type {OnnxTensors.TypeName(type.TensorType.ElemType)}"));
+            Refuse(new UnsupportedOp(what, info.Name, $"{what} {info.Name} has element type {OnnxTensors.TypeName(type.TensorType.ElemType)}"));
             return null;
         }
 
-        var shape = type.TensorType.Shape is { } s
+        return new TensorType(new DataType(element.Value), DeclaredShape(info));
+    }
+
+    private static Shape DeclaredShape(ValueInfoProto info) =>
+        info.Type?.TensorType?.Shape is { } s
             ? new Shape([.. s.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1)])
             : Shape.Unknown;
-        return new TensorType(new DataType(element.Value), shape);
+
+    /// <summary>Records a graph input/output type the IR cannot hold; with allowUnsupported the caller keeps a placeholder.</summary>
+    private void Refuse(UnsupportedOp what)
+    {
+        if (!_allowUnsupported)
+        {
+            _unsupported.Add(what);
+        }
     }
 }

@@ -33,11 +33,15 @@ public sealed class OnnxReader : IModelReader
             throw new ModelFormatException(path, $"cannot read the ONNX model: {e.Message}", inner: e);
         }
 
-        return Read(path, bytes);
+        return Read(path, bytes, options.AllowUnsupported);
     }
 
-    /// <summary>Reads a model held in memory; <paramref name="path"/> only names it in messages.</summary>
-    public static ImportedModel Read(string path, byte[] bytes) => Import(path, Parse(path, bytes));
+    /// <summary>
+    /// Reads a model held in memory; <paramref name="path"/> only names it in messages. With
+    /// <paramref name="allowUnsupported"/>, operators outside the IR become <see cref="Ir.Ops.Opaque"/> nodes.
+    /// </summary>
+    public static ImportedModel Read(string path, byte[] bytes, bool allowUnsupported = false) =>
+        Import(path, Parse(path, bytes), allowUnsupported);
 
     internal static ModelProto Parse(string path, byte[] bytes)
     {
@@ -51,29 +55,36 @@ public sealed class OnnxReader : IModelReader
         }
     }
 
-    internal static ImportedModel Import(string path, ModelProto model)
+    internal static ImportedModel Import(string path, ModelProto model, bool allowUnsupported = false)
     {
         if (model.Graph is null)
         {
             throw new ModelFormatException(path, "the ONNX model has no graph");
         }
 
-        var opset = DefaultOpset(model) ?? throw new ModelFormatException(path, "the ONNX model imports no default-domain opset");
-        if (opset is < MinOpset or > MaxOpset)
+        var opset = DefaultOpset(model)
+            ?? (allowUnsupported ? MaxOpset : throw new ModelFormatException(path, "the ONNX model imports no default-domain opset"));
+        if (opset is < MinOpset or > MaxOpset && !allowUnsupported)
         {
             throw new ModelFormatException(path, $"opset {opset} is not supported (expected {MinOpset}–{MaxOpset})");
         }
 
-        var graph = new OnnxGraphImporter(path, model.Graph, (int)opset).Import();
+        var importer = new OnnxGraphImporter(path, model.Graph, (int)Math.Clamp(opset, MinOpset, MaxOpset), allowUnsupported);
+        var graph = importer.Import();
         foreach (var entry in model.MetadataProps)
         {
             graph.Metadata[entry.Key] = entry.Value;
         }
 
         var imported = new ImportedModel(graph, ModelFormat.Onnx, "onnx");
+        foreach (var (name, text) in importer.DeclaredTypes)
+        {
+            imported.DeclaredTypes[name] = text;
+        }
+
         imported.Details.Add($"producer: {model.ProducerName} {model.ProducerVersion}".TrimEnd());
         imported.Details.Add($"ir_version: {model.IrVersion}");
-        imported.Details.Add($"opset: {opset}");
+        imported.Details.Add(DefaultOpset(model) is null ? "opset: none for the default domain" : $"opset: {opset}");
         foreach (var other in model.OpsetImport.Where(o => o.Domain is not ("" or "ai.onnx")))
         {
             imported.Details.Add($"opset {other.Domain}: {other.Version}");

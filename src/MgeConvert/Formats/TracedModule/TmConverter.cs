@@ -308,8 +308,7 @@ internal sealed class TmConverter
                 Call(expr, env);
                 return;
             default:
-                _unsupported.Add(new UnsupportedOp("expr " + expr.Kind, string.Join(",", expr.Outputs.Select(o => o.Name))));
-                BindPlaceholders(expr, env);
+                Unsupported(expr, env, new UnsupportedOp("expr " + expr.Kind, string.Join(",", expr.Outputs.Select(o => o.Name))));
                 return;
         }
     }
@@ -395,8 +394,7 @@ internal sealed class TmConverter
 
         if (!TmOpTable.Handlers.TryGetValue(key, out var handler))
         {
-            _unsupported.Add(new UnsupportedOp(key, string.Join(",", expr.Outputs.Select(o => Prefix + o.Name))));
-            BindPlaceholders(expr, env);
+            Unsupported(expr, env, new UnsupportedOp(key, string.Join(",", expr.Outputs.Select(o => Prefix + o.Name))));
             return;
         }
 
@@ -406,6 +404,11 @@ internal sealed class TmConverter
         try
         {
             results = handler(call);
+        }
+        catch (IrException e) when (_options.AllowUnsupported)
+        {
+            Unsupported(expr, env, new UnsupportedOp(key, string.Join(",", expr.Outputs.Select(o => Prefix + o.Name)), e.Message));
+            return;
         }
         catch (IrException e)
         {
@@ -418,8 +421,7 @@ internal sealed class TmConverter
         catch (ModelFormatException e) when (e is not UnsupportedOpsException && e.Op == call.Where)
         {
             // The call itself is readable but uses a variant the IR mapping does not cover: list it with the others.
-            _unsupported.Add(new UnsupportedOp(key, string.Join(",", expr.Outputs.Select(o => Prefix + o.Name)), e.Detail));
-            BindPlaceholders(expr, env);
+            Unsupported(expr, env, new UnsupportedOp(key, string.Join(",", expr.Outputs.Select(o => Prefix + o.Name)), e.Detail));
             return;
         }
 
@@ -532,6 +534,40 @@ internal sealed class TmConverter
             var scale = scales[Math.Min(i, scales.Count - 1)];
             long[]? zero = _options.InputZeroPoints is { Count: > 0 } zps ? [zps[Math.Min(i, zps.Count - 1)]] : null;
             Annotate(inputs[i], new QuantInfo(name, range.QMin, range.QMax, [scale], zero));
+        }
+    }
+
+    /// <summary>
+    /// An expr the IR cannot express: listed for the all-at-once error, or, with AllowUnsupported, kept as an
+    /// <see cref="Opaque"/> node whose outputs take the types the trace recorded.
+    /// </summary>
+    private void Unsupported(TmExpr expr, Dictionary<TmNode, object?> env, UnsupportedOp op)
+    {
+        if (!_options.AllowUnsupported)
+        {
+            _unsupported.Add(op);
+            BindPlaceholders(expr, env);
+            return;
+        }
+
+        var inputs = expr.Inputs.Select(n => env.GetValueOrDefault(n) as Value).ToArray();
+        var tensors = expr.Outputs.Where(n => !n.IsModule).ToList();
+        var names = tensors.Select(n => Prefix + n.Name).ToList();
+        var outputs = Builder.ApplyNamed(names.FirstOrDefault() ?? "opaque", names, new Opaque("", op.OpType, tensors.Count), inputs);
+        foreach (var node in expr.Outputs.Where(n => n.IsModule))
+        {
+            env[node] = null;
+        }
+
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            var node = tensors[i];
+            if (node.DType is { } d)
+            {
+                outputs[i].Type = new TensorType(Wrap(d.ToDataType, node.Name).Storage, node.Shape is { } s ? new Shape(s) : Shape.Unknown);
+            }
+
+            env[node] = outputs[i];
         }
     }
 
