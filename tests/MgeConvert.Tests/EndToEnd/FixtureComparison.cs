@@ -9,9 +9,8 @@ internal static class FixtureComparison
 {
     /// <summary>
     /// Problems found (empty when everything matches). Float outputs: |Δ| ≤ 1e-5 + 1e-5·|ref| (or the case's
-    /// tolerance where tighter); for quantized cases
-    /// a float output may differ by one quantization step of the value it was dequantized from; raw quantized
-    /// outputs by one step of their integers; other integer outputs must be exact.
+    /// tolerance where tighter). Quantized cases: a float output may differ by one quantization step of the value
+    /// it was dequantized from, raw quantized outputs by one step of their integers. Other integers: exact.
     /// </summary>
     public static List<string> Compare(FixtureCase fixture, Graph source, IReadOnlyList<Tensor> actual)
     {
