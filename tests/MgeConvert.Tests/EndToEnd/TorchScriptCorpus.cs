@@ -9,11 +9,23 @@ using Xunit.Abstractions;
 
 namespace MgeConvert.Tests.EndToEnd;
 
-/// <summary>Converts fixtures to TorchScript, runs them all in one torch process and compares with MegEngine.</summary>
+/// <summary>Converts fixtures to TorchScript, runs them all in a torch oracle and compares with MegEngine.</summary>
 internal static class TorchScriptCorpus
 {
+    /// <summary>Runs archives in torch 1.13 (python3-torch, one subprocess) given a scratch directory.</summary>
+    public static IReadOnlyList<TorchResult> Torch113(IReadOnlyList<TorchRun> runs, string workDirectory) => TorchOracle.Run(runs, workDirectory);
+
+    /// <summary>Runs archives in libtorch 2.10 (TorchSharp, in process).</summary>
+    public static IReadOnlyList<TorchResult> LibTorch210(IReadOnlyList<TorchRun> runs, string workDirectory) => LibTorchOracle.Run(runs);
+
     public static (int Passed, List<string> Unsupported, List<string> Mismatched) Run(
         IEnumerable<FixtureCase> fixtures, Func<FixtureCase, ConversionOptions, Graph> read)
+        => Run(fixtures, read, Torch113);
+
+    public static (int Passed, List<string> Unsupported, List<string> Mismatched) Run(
+        IEnumerable<FixtureCase> fixtures,
+        Func<FixtureCase, ConversionOptions, Graph> read,
+        Func<IReadOnlyList<TorchRun>, string, IReadOnlyList<TorchResult>> oracle)
     {
         using var temp = new Cli.TempDirectory();
         var unsupported = new List<string>();
@@ -37,7 +49,7 @@ internal static class TorchScriptCorpus
             }
         }
 
-        var results = TorchOracle.Run([.. converted.Select(c => c.Run)], temp.Path);
+        var results = oracle([.. converted.Select(c => c.Run)], temp.Path);
         var passed = 0;
         for (var i = 0; i < converted.Count; i++)
         {
