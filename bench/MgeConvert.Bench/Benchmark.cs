@@ -31,7 +31,7 @@ public static class Benchmark
             Console.WriteLine("|---|---|---|---|---|");
             var copy = Measure(runs, () => CopyOnce(onnx, Path.Combine(dir, "copy.bin")));
             Console.WriteLine($"| file copy (reference) | {Format(copy.Select(s => s.Wall))} | - | - | - |");
-            foreach (var target in new[] { ModelFormat.Onnx, ModelFormat.TFLite, ModelFormat.Caffe })
+            foreach (var target in new[] { ModelFormat.Onnx, ModelFormat.TFLite, ModelFormat.Caffe, ModelFormat.TorchScript })
             {
                 var output = Path.Combine(dir, "out." + target.ToString().ToLowerInvariant());
                 var samples = Measure(runs, () => Probe($"convert onnx {target} {onnx} {output}", dir));
