@@ -53,7 +53,7 @@ public static class TensorValues
     public static Tensor FromReals(DataType dtype, long[] dims, double[] values)
     {
         var shape = new Shape(dims);
-        if (dtype.Quant is { } q)
+        if (dtype.Quant is { } q && !dtype.Element.IsFloat())
         {
             return FromIntegers(dtype, dims, Quantize(q, dims, values, Range(dtype.Element)));
         }

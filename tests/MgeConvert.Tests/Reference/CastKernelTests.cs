@@ -9,6 +9,14 @@ public class CastKernelTests
     private static readonly DataType QInt8 = DataType.Quantized(ElementType.Int8, 0.5f, 1);
 
     [Fact]
+    public void FloatValuesCarryingQuantParamsStayFloat()
+    {
+        var annotated = new DataType(ElementType.Float32, new QuantParams(0.5f));
+        var y = Run(new Cast(annotated), F(0.3f, -1.7f));
+        Assert.Equal([0.3f, -1.7f], y.ToFloats());
+    }
+
+    [Fact]
     public void QuantizeRoundsHalfToEvenAndSaturates()
     {
         // x/scale = [0.5, 1.5, -0.5, 2.5, 200, -200] → [0, 2, -0, 2, 200, -200], + zero point 1, clamped to int8.
