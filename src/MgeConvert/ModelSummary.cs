@@ -34,6 +34,9 @@ public sealed class ModelSummary
     /// <summary>Format-specific lines from the reader (module tree, producer, ...).</summary>
     public required IReadOnlyList<string> Details { get; init; }
 
+    /// <summary>The model as read into the IR, one line per node (<see cref="Ir.GraphPrinter"/>).</summary>
+    public required string GraphText { get; init; }
+
     internal static ModelSummary Create(string path, ImportedModel model)
     {
         var graph = model.Graph;
@@ -53,6 +56,7 @@ public sealed class ModelSummary
             EmbeddedInputs = [.. model.EmbeddedInputs.Keys],
             Metadata = new Dictionary<string, string>(graph.Metadata, StringComparer.Ordinal),
             Details = [.. model.Details],
+            GraphText = Ir.GraphPrinter.Print(graph),
         };
     }
 }

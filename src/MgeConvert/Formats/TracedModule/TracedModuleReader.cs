@@ -63,6 +63,8 @@ public sealed class TracedModuleReader : IModelReader
             result.Details.Add($"saved by MegEngine {v}");
         }
 
+        result.Details.AddRange(TmModuleTree.Describe(module, loader));
+
         return result;
     }
 }
