@@ -47,6 +47,13 @@ internal sealed class MgeOperatorRecord
 
     public required bool IsKnownType { get; init; }
 
+    /// <summary>The stored type id, v2 <c>type</c> string (null in v1) and v2 record version (0 in v1).</summary>
+    public ulong TypeId { get; init; }
+
+    public string? TypeName { get; init; }
+
+    public uint OprVersion { get; init; }
+
     public required uint[] Inputs { get; init; }
 
     /// <summary>Var ids of the numbered outputs (§6).</summary>
