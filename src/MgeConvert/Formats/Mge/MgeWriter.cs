@@ -1,0 +1,46 @@
+using MgeConvert.Formats.Mge.Writing;
+using MgeConvert.Ir;
+
+namespace MgeConvert.Formats.Mge;
+
+/// <summary>
+/// Writes the IR as a MegEngine graph dump: <c>mgv2</c> (MegEngine 1.10+, default), <c>MGBC</c> (1.8–1.9) or
+/// <c>MGBS</c> (every 1.x loader), per <see cref="ConversionOptions.MgeFormat"/>. Every file is read back by
+/// <see cref="MgeReader"/> and compared with what was written before it is handed out.
+/// </summary>
+public sealed class MgeWriter : IModelWriter
+{
+    /// <summary>
+    /// optimize_options bit 6, fuse_grain: what MegEngine 1.11+ records for optimize_for_inference with default
+    /// options (docs/mge-format.md §11.1); the writer has then folded constants and batch norms as that pass set does.
+    /// </summary>
+    public const ulong OptimizeForInferenceOptions = 1UL << 6;
+
+    public ModelFormat Format => ModelFormat.Mge;
+
+    public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
+    {
+        var path = options.Output ?? throw new ArgumentException("an output path is required for .mge", nameof(options));
+        var bytes = Serialize(graph, options, path);
+        return [new OutputFile(path, s => s.Write(bytes))];
+    }
+
+    /// <summary>The dump's bytes; throws <see cref="UnsupportedOpsException"/> listing every op MegEngine cannot express.</summary>
+    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<mge>")
+    {
+        var container = MgeWriteSettings.Parse(path, options.MgeFormat);
+        var lowering = new MgeLowering(graph, container);
+        lowering.Run();
+        if (lowering.Unsupported.Count > 0)
+        {
+            throw new UnsupportedOpsException(path, $"MegEngine ({options.MgeFormat})", lowering.Unsupported);
+        }
+
+        var settings = new MgeWriteSettings(container, options.OptimizeForInference ? OptimizeForInferenceOptions : 0);
+        var bytes = container == MgeContainer.Mgv2
+            ? MgeV2Serializer.Serialize(lowering.Program, settings)
+            : MgeV1Serializer.Serialize(lowering.Program, settings);
+        MgeWriteCheck.Verify(path, bytes, lowering.Program, graph, settings);
+        return bytes;
+    }
+}

@@ -1,0 +1,111 @@
+using MgeConvert.Ir;
+
+namespace MgeConvert.Formats.Mge.Writing;
+
+/// <summary>
+/// Reads a freshly written dump back with the project's own loader and reader and compares it with what was
+/// meant to be written: operator records, graph inputs and outputs (names, shapes, dtypes). A difference is a
+/// writer bug, reported as an internal error before any file is written.
+/// </summary>
+internal static class MgeWriteCheck
+{
+    public static void Verify(string path, byte[] bytes, MgeWriteProgram program, Graph graph, MgeWriteSettings settings)
+    {
+        var problems = new List<string>();
+        try
+        {
+            var layout = MgeDetector.Detect(path, bytes);
+            var dump = MgeDumpLoader.Load(path, bytes, layout.Start, layout.Container);
+            CheckRecords(dump, program, settings, problems);
+            var model = new MgeReader().Read(path, bytes, new ConversionOptions());
+            CheckInterface(model.Graph, graph, problems);
+        }
+        catch (Exception e) when (e is ModelFormatException or UnsupportedOpsException or IrException)
+        {
+            problems.Add($"reading it back fails: {e.Message}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ModelFormatException(path, "internal error, the written .mge does not read back as written:" + Environment.NewLine + "  "
+                + string.Join(Environment.NewLine + "  ", problems));
+        }
+    }
+
+    private static void CheckRecords(MgeDump dump, MgeWriteProgram program, MgeWriteSettings settings, List<string> problems)
+    {
+        if (dump.Operators.Count != program.Ops.Count)
+        {
+            problems.Add($"{dump.Operators.Count} operators read back, {program.Ops.Count} written");
+            return;
+        }
+
+        for (var i = 0; i < program.Ops.Count; i++)
+        {
+            var written = program.Ops[i];
+            var read = dump.Operators[i];
+            var expected = MgeWriteTypes.For(written.Class, settings.Container);
+            if (read.Type != written.Class || read.TypeId != expected.TypeId || read.OprVersion != expected.Version)
+            {
+                problems.Add($"operator #{i}: wrote {written.Class} (id {expected.TypeId}, version {expected.Version}), read {read.Type} (id {read.TypeId}, version {read.OprVersion})");
+            }
+
+            if (!read.Outputs.SequenceEqual(written.Outputs) || !read.Params.Select(p => p.Tag).SequenceEqual(written.Params.Select(p => p.Tag)))
+            {
+                problems.Add($"operator #{i} ({written.Class}): outputs or params differ");
+            }
+        }
+
+        var histogram = program.Ops.GroupBy(o => o.Class).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var group in dump.Operators.GroupBy(o => o.Type))
+        {
+            if (histogram.GetValueOrDefault(group.Key) != group.Count())
+            {
+                problems.Add($"{group.Count()} {group.Key} operators read back, {histogram.GetValueOrDefault(group.Key)} written");
+            }
+        }
+
+        if (!dump.Outputs.Select(o => (o.Var, o.Name ?? "")).SequenceEqual(program.Outputs))
+        {
+            problems.Add("the output var list differs");
+        }
+    }
+
+    private static void CheckInterface(Graph read, Graph written, List<string> problems)
+    {
+        Compare("input", read.Inputs, written.Inputs, problems);
+        Compare("output", read.Outputs, written.Outputs, problems);
+    }
+
+    private static void Compare(string kind, IReadOnlyList<Value> read, IReadOnlyList<Value> written, List<string> problems)
+    {
+        if (read.Count != written.Count)
+        {
+            problems.Add($"{read.Count} {kind}s read back, {written.Count} written");
+            return;
+        }
+
+        for (var i = 0; i < read.Count; i++)
+        {
+            var (r, w) = (read[i], written[i]);
+            var dtype = MgeWriteDTypes.From(w.DType) is { } d ? MgeWriteDTypes.ReadBack(d) : null;
+            if (r.Name != w.Name || r.DType != dtype || !SameShape(r.Shape, w.Shape))
+            {
+                problems.Add($"{kind} {i}: wrote {w.Name} {dtype}{w.Shape}, read {r.Name} {r.DType}{r.Shape}");
+            }
+        }
+    }
+
+    /// <summary>MegEngine has no 0-d tensors: [] and [1] are the same shape here; unknown dims match anything.</summary>
+    private static bool SameShape(Shape a, Shape b)
+    {
+        if (!a.HasRank || !b.HasRank)
+        {
+            return true;
+        }
+
+        long[] A(Shape s) => s.Rank == 0 ? [1] : s.ToArray();
+        var (x, y) = (A(a), A(b));
+        return x.Length == y.Length && x.Zip(y).All(p => p.First < 0 || p.Second < 0 || p.First == p.Second);
+    }
+}
