@@ -25,7 +25,9 @@ internal static class MgeWriteHarness
     public static List<Tensor> RunInOrt(Graph graph, IReadOnlyDictionary<string, Tensor> inputs)
     {
         var onnx = OnnxWriter.Serialize(graph, new ConversionOptions { Opset = 13 });
-        var fed = graph.Inputs.ToDictionary(i => i.Name, i => CastTo(inputs[i.Name], i.DType), StringComparer.Ordinal);
+        var positional = inputs.Values.ToList();
+        var fed = graph.Inputs.Select((v, k) => (v, Data: inputs.TryGetValue(v.Name, out var t) ? t : positional[k]))
+            .ToDictionary(p => p.v.Name, p => CastTo(p.Data, p.v.DType), StringComparer.Ordinal);
         var names = graph.Outputs.Select(o => o.Name).ToList();
         var results = OrtRunner.Run(onnx, fed, names);
         return [.. names.Select(n => results[n])];
