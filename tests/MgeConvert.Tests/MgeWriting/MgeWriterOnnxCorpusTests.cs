@@ -4,7 +4,7 @@ using MgeConvert.Tests.Onnx;
 using MgeConvert.Tests.Support;
 using Xunit.Abstractions;
 
-namespace MgeConvert.Tests.MgeWriter;
+namespace MgeConvert.Tests.MgeWriting;
 
 /// <summary>
 /// onnx_to_mge acceptance corpus: libonnx-testdata pytorch-converted and pytorch-operator, and the ONNX files our
@@ -99,7 +99,7 @@ public class MgeWriterOnnxCorpusTests(ITestOutputHelper output)
     /// </summary>
     private static string? Excluded(Graph source, Dictionary<string, Tensor> inputs)
     {
-        if (source.Nodes.Any(n => n.Op is Ir.Ops.Conv or Ir.Ops.Pool && n.Inputs[0] is { Shape.HasRank: true } x && x.Shape.Rank == 5))
+        if (source.Nodes.Any(n => n.Op is MgeConvert.Ir.Ops.Conv or MgeConvert.Ir.Ops.Pool && n.Inputs[0] is { Shape.HasRank: true } x && x.Shape.Rank == 5))
         {
             return "3-D convolution/pooling";
         }

@@ -4,7 +4,7 @@ using MgeConvert.Formats.Onnx;
 using MgeConvert.Ir;
 using MgeConvert.Tests.Onnx;
 
-namespace MgeConvert.Tests.MgeWriter;
+namespace MgeConvert.Tests.MgeWriting;
 
 /// <summary>Write → read back → ONNX → ONNX Runtime: the round trip every writer test runs.</summary>
 internal static class MgeWriteHarness

@@ -1,18 +1,26 @@
 using MgeConvert.Formats.Mge;
 using MgeConvert.Tests.Support;
 
-namespace MgeConvert.Tests.MgeWriter;
+namespace MgeConvert.Tests.MgeWriting;
 
 /// <summary>How one operator class is recorded in one container: id, v2 type string and version, param tags, output count, tensor layout.</summary>
-internal sealed record MgeOpConvention(string Container, string Class, ulong TypeId, string TypeName, uint OprVersion, string ParamTags, string Tensors)
+internal sealed record MgeOpConvention(string Container, string Class, ulong TypeId, string TypeName, uint OprVersion, string ParamTags, string Tensors, int Outputs)
 {
+    /// <remarks>
+    /// Host2DeviceCopy tensors are compared by naming only: MegEngine's current mgv2 dumper stores the dump-time
+    /// input value with them, older ones and the writer store shape and dtype only (META_INPUT, §7.2); loaders take both.
+    /// </remarks>
     public static MgeOpConvention Of(string container, MgeOperatorRecord op) => new(
         container, op.Type, op.TypeId, op.TypeName ?? "", op.OprVersion,
         string.Join("+", op.Params.Select(p => p.Tag.ToString())),
-        string.Join(",", op.Tensors.Select(t => $"{(t.Name is null ? "anonymous" : "named")}/{(t.Data is null ? "meta" : "value")}")));
+        string.Join(",", op.Tensors.Select(t => (t.Name is null ? "anonymous" : "named") + (op.Type == "Host2DeviceCopy" ? "" : t.Data is { Length: > 0 } ? "/value" : "/meta"))),
+        op.Outputs.Count);
 
-    /// <summary>The part that must agree between MegEngine's files and ours (param tags of ops whose params vary per mode are listed as sets).</summary>
-    public string Key => $"{Container} {Class} id={TypeId} type={TypeName} v{OprVersion} params={ParamTags} tensors={Tensors}";
+    /// <summary>Everything that must agree between MegEngine's files and ours.</summary>
+    public string Key => $"{Container} {Class} id={TypeId} type={TypeName} v{OprVersion} params={ParamTags} tensors={Tensors} outputs={Outputs}";
+
+    /// <summary>The container-independent part (param tables, tensor layout, output count).</summary>
+    public string Shape => $"{Class} params={ParamTags} tensors={Tensors} outputs={Outputs}";
 }
 
 /// <summary>Every operator convention found in a set of dumps.</summary>

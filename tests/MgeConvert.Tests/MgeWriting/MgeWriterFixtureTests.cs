@@ -3,7 +3,7 @@ using MgeConvert.Tests.EndToEnd;
 using MgeConvert.Tests.Support;
 using Xunit.Abstractions;
 
-namespace MgeConvert.Tests.MgeWriter;
+namespace MgeConvert.Tests.MgeWriting;
 
 /// <summary>
 /// Every loadable .mge fixture → read → written as mgv2, MGBC and MGBS → read back → ONNX → ONNX Runtime,
