@@ -46,7 +46,19 @@ public class MgeWriterOnnxCorpusTests(ITestOutputHelper output)
         var problems = new List<string>();
         foreach (var (name, path, inputsOf, expectedOf) in models)
         {
-            var source = new Converter().Read(path, ModelFormat.Onnx, new ConversionOptions()).Graph;
+            Graph source;
+            try
+            {
+                source = new Converter().Read(path, ModelFormat.Onnx, new ConversionOptions()).Graph;
+            }
+            catch (UnsupportedOpsException e)
+            {
+                // A limit of the ONNX reader (the writer never sees the model): listed, not counted against the writer.
+                counts["excluded"] = counts.GetValueOrDefault("excluded") + MgeWriteHarness.Containers.Length;
+                output.WriteLine($"{name}: excluded, the ONNX reader cannot read it: {e.Message.ReplaceLineEndings(" ")}");
+                continue;
+            }
+
             var inputs = inputsOf(source);
             var reference = expectedOf is not null ? expectedOf(source, inputs) : SourceInOrt(path, source, inputs);
             if (Excluded(source, inputs) is { } reason)
