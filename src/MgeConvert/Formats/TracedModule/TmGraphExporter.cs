@@ -1,0 +1,76 @@
+using MgeConvert.Formats.Caffe;
+using MgeConvert.Formats.Pickle;
+using MgeConvert.Ir;
+
+namespace MgeConvert.Formats.TracedModule;
+
+/// <summary>Turns an IR graph into the TracedModule object graph through <see cref="TmExportTable"/>, collecting every op it cannot express.</summary>
+internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, TensorType> types)
+{
+    public List<UnsupportedOp> Unsupported { get; } = [];
+
+    public PyObject Export(string moduleName)
+    {
+        var writer = new TmGraphWriter(moduleName);
+        var bound = new Dictionary<Value, PyObject>();
+        var context = new TmExportContext(writer, bound, TypeOf);
+        foreach (var input in graph.Inputs)
+        {
+            var type = TypeOf(input);
+            try
+            {
+                if (type.DType.IsQuantized)
+                {
+                    throw new NotExpressibleException("quantized graph inputs are not written");
+                }
+
+                bound[input] = writer.Input(input.Name, TmExportContext.Storage(type.DType.Element), type.Shape.ToArray());
+            }
+            catch (NotExpressibleException e)
+            {
+                Unsupported.Add(new UnsupportedOp("input", input.Name, e.Message));
+            }
+        }
+
+        foreach (var node in graph.Nodes)
+        {
+            context.Node = node;
+            if (!TmExportTable.Rules.TryGetValue(node.Op.GetType(), out var rule))
+            {
+                Unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name));
+                continue;
+            }
+
+            try
+            {
+                if (node.Outputs.Any(o => TypeOf(o).DType.IsQuantized))
+                {
+                    throw new NotExpressibleException("quantized values are not written");
+                }
+
+                rule(context);
+            }
+            catch (NotExpressibleException e)
+            {
+                Unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name, e.Message));
+            }
+        }
+
+        var outputs = new List<PyObject>();
+        foreach (var output in graph.Outputs)
+        {
+            try
+            {
+                outputs.Add(context.NodeOf(output));
+            }
+            catch (NotExpressibleException e)
+            {
+                Unsupported.Add(new UnsupportedOp("output", output.Name, e.Message));
+            }
+        }
+
+        return writer.Build(outputs);
+    }
+
+    private TensorType TypeOf(Value value) => types.TryGetValue(value, out var t) ? t : value.Type;
+}
