@@ -1,0 +1,177 @@
+using MgeConvert.Formats;
+using MgeConvert.Formats.Onnx;
+using MgeConvert.Ir;
+using MgeConvert.Tests.EndToEnd;
+using MgeConvert.Tests.Onnx;
+using MgeConvert.Tests.Support;
+using Xunit.Abstractions;
+using static MgeConvert.Tests.TracedModule.TmWriterRoundTrip;
+
+namespace MgeConvert.Tests.TracedModule;
+
+/// <summary>
+/// The .tm writer end to end: model → .tm (public Converter) → our reader → our ONNX writer → ONNX Runtime,
+/// against MegEngine's outputs (fixtures) or ONNX Runtime on the source model (ONNX corpora).
+/// </summary>
+public class ToTracedModuleTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// Every float fixture (.mge and .tm) → .tm → read back → ONNX → ONNX Runtime vs MegEngine's outputs. QAT and
+    /// quantized fixtures are listed as unsupported: the writer writes float models only.
+    /// </summary>
+    [Fact]
+    public void EveryFixtureWrittenAsTracedModuleMatchesMegEngine()
+    {
+        var counts = new int[3];
+        var failures = new List<string>();
+        using var temp = new Cli.TempDirectory();
+        foreach (var fixture in FixtureCorpus.Cases(c => c.ExpectOk))
+        {
+            var from = fixture.Kind == "tm" ? ModelFormat.TracedModule : ModelFormat.Mge;
+            var (verdict, reason) = CheckFixture(fixture, from, temp.File(fixture.Id.Replace('/', '_') + ".tm"));
+            counts[(int)verdict]++;
+            if (verdict != Verdict.Passed)
+            {
+                failures.Add($"{verdict} {fixture.Id} ({fixture.Precision}): {FirstLine(reason)}");
+            }
+        }
+
+        output.WriteLine($"fixtures -> tm: {counts[0]} passed, {counts[1]} unsupported, {counts[2]} mismatched");
+        failures.ForEach(output.WriteLine);
+        Assert.True(counts[0] >= 240, $"only {counts[0]} fixtures passed");
+        Assert.Equal(0, counts[2]);
+        Assert.DoesNotContain(failures, f => f.StartsWith("Unsupported", StringComparison.Ordinal) && f.Contains("(float32)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Acceptance corpus: libonnx-testdata pytorch-converted and pytorch-operator → .tm → read back → ONNX →
+    /// ONNX Runtime, against ONNX Runtime on the source model with the corpus inputs (the corpus's stored outputs
+    /// where ONNX Runtime has no kernel for the source model's old opset).
+    /// </summary>
+    [Theory]
+    [InlineData("pytorch-converted")]
+    [InlineData("pytorch-operator")]
+    public void OnnxCorpusWrittenAsTracedModuleMatchesSource(string set)
+    {
+        var counts = new int[3];
+        var failures = new List<string>();
+        using var temp = new Cli.TempDirectory();
+        foreach (var dir in OnnxCorpus.Models(set))
+        {
+            var name = Path.GetFileName(dir);
+            var (verdict, reason) = CheckOnnx(Path.Combine(dir, "model.onnx"), OnnxCorpus.Tensors(dir, "input"), temp.File(name + ".tm"), OnnxCorpus.Tensors(dir, "output"));
+            counts[(int)verdict]++;
+            if (verdict != Verdict.Passed)
+            {
+                failures.Add($"{verdict} {set}/{name}: {FirstLine(reason)}");
+            }
+        }
+
+        Report(set, counts, failures);
+    }
+
+    /// <summary>Our mge_to_onnx output of every float .mge fixture → .tm → read back → ONNX → ONNX Runtime vs the mge_to_onnx model.</summary>
+    [Fact]
+    public void MgeToOnnxOutputsWrittenAsTracedModuleMatchSource()
+    {
+        var counts = new int[3];
+        var failures = new List<string>();
+        using var temp = new Cli.TempDirectory();
+        foreach (var fixture in FixtureCorpus.Cases(c => c.ExpectOk && c.Kind == "mge"))
+        {
+            var stem = temp.File(fixture.Id.Replace('/', '_'));
+            Verdict verdict;
+            string reason;
+            try
+            {
+                new Converter().Convert(ModelFormat.Mge, ModelFormat.Onnx, fixture.ModelPath, new ConversionOptions { Output = stem + ".onnx" });
+                (verdict, reason) = CheckOnnx(stem + ".onnx", [.. fixture.Inputs.Select(i => i.Data)], stem + ".tm");
+            }
+            catch (ModelFormatException e)
+            {
+                (verdict, reason) = (Verdict.Unsupported, "mge_to_onnx: " + e.Message);
+            }
+
+            if (fixture.Precision != "float32" && verdict == Verdict.Unsupported)
+            {
+                reason = "quantized model: " + reason;
+            }
+
+            counts[(int)verdict]++;
+            if (verdict != Verdict.Passed)
+            {
+                failures.Add($"{verdict} {fixture.Id} ({fixture.Precision}): {FirstLine(reason)}");
+            }
+        }
+
+        output.WriteLine($"mge_to_onnx outputs -> tm: {counts[0]} passed, {counts[1]} unsupported, {counts[2]} mismatched");
+        failures.ForEach(output.WriteLine);
+        Assert.True(counts[0] >= 130, $"only {counts[0]} models passed");
+        Assert.Equal(0, counts[2]);
+        Assert.DoesNotContain(failures, f => f.StartsWith("Unsupported", StringComparison.Ordinal) && f.Contains("(float32)", StringComparison.Ordinal));
+    }
+
+    private void Report(string set, int[] counts, List<string> failures)
+    {
+        output.WriteLine($"{set} -> tm: {counts[0]} passed, {counts[1]} unsupported, {counts[2]} mismatched");
+        failures.ForEach(output.WriteLine);
+        Assert.True(counts[0] > 0, $"no {set} model passed");
+        Assert.True(counts[1] + counts[2] == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    private static (Verdict, string) CheckFixture(FixtureCase fixture, ModelFormat from, string tmPath)
+    {
+        try
+        {
+            var bytes = Convert(from, fixture.ModelPath, tmPath);
+            var source = new Converter().Read(fixture.ModelPath, from, new ConversionOptions()).Graph;
+            var actual = Run(ReadBack(bytes, tmPath), [.. fixture.Inputs.Select(i => i.Data)]);
+            var problems = FixtureComparison.Compare(fixture, source, actual);
+            return problems.Count == 0 ? (Verdict.Passed, "") : (Verdict.Mismatched, string.Join("; ", problems));
+        }
+        catch (UnsupportedOpsException e)
+        {
+            return (Verdict.Unsupported, e.Message);
+        }
+        catch (ModelFormatException e)
+        {
+            return (Verdict.Mismatched, e.Message);
+        }
+    }
+
+    private static (Verdict, string) CheckOnnx(string onnxPath, IReadOnlyList<Tensor> inputs, string tmPath, IReadOnlyList<Tensor>? stored = null)
+    {
+        var source = OnnxReader.Parse(onnxPath, File.ReadAllBytes(onnxPath));
+        var initializers = source.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        var inputNames = source.Graph.Input.Select(i => i.Name).Where(n => !initializers.Contains(n)).ToList();
+        var outputNames = source.Graph.Output.Select(o => o.Name).ToList();
+        List<Tensor> expected;
+        try
+        {
+            var results = OrtRunner.Run(File.ReadAllBytes(onnxPath), inputNames.Zip(inputs).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal), outputNames);
+            expected = [.. outputNames.Select(n => results[n])];
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException) when (stored is not null)
+        {
+            expected = [.. stored];
+        }
+
+        try
+        {
+            var bytes = Convert(ModelFormat.Onnx, onnxPath, tmPath);
+            var actual = Run(ReadBack(bytes, tmPath), inputs);
+            var problem = Compare(expected, actual);
+            return problem is null ? (Verdict.Passed, "") : (Verdict.Mismatched, problem);
+        }
+        catch (UnsupportedOpsException e)
+        {
+            return (Verdict.Unsupported, e.Message);
+        }
+        catch (Exception e) when (e is ModelFormatException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            return (Verdict.Mismatched, e.Message);
+        }
+    }
+
+    private static string FirstLine(string s) => string.Join(" | ", s.Split('\n').Take(6).Select(l => l.Trim()));
+}
