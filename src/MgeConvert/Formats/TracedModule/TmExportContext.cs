@@ -20,12 +20,14 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
 
     public Op Op => Node.Op;
 
-    /// <summary>MegEngine has no 64-bit device tensors: int64 is written as int32, float64 as float32.</summary>
+    /// <summary>
+    /// MegEngine has no 64-bit device tensors: int64 (indices, shapes) is written as int32; float64 values cannot
+    /// be narrowed without changing results, so they are refused like the unsigned types MegEngine lacks.
+    /// </summary>
     public static ElementType Storage(ElementType type) => type switch
     {
         ElementType.Int64 => ElementType.Int32,
-        ElementType.Float64 => ElementType.Float32,
-        ElementType.UInt32 or ElementType.UInt64 => throw new NotExpressibleException($"MegEngine has no {type} tensors"),
+        ElementType.Float64 or ElementType.UInt32 or ElementType.UInt64 => throw new NotExpressibleException($"MegEngine has no {type} tensors"),
         _ => type,
     };
 
@@ -40,7 +42,6 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
         return t.DType.Element switch
         {
             ElementType.Int64 => Tensor.FromInt32s(t.Shape, [.. t.ToInt64s().Select(v => (int)System.Math.Clamp(v, int.MinValue, int.MaxValue))]),
-            ElementType.Float64 => Tensor.FromFloats(t.Shape, [.. t.ToDoubles().Select(v => (float)v)]),
             _ => Storage(t.DType.Element) == t.DType.Element ? t : throw new NotExpressibleException($"MegEngine has no {t.DType.Element} tensors"),
         };
     }

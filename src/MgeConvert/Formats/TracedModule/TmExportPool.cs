@@ -7,35 +7,61 @@ namespace MgeConvert.Formats.TracedModule;
 /// <summary>Pooling and reductions: max_pool2d / avg_pool2d (1-D over an inserted axis), adaptive pools, math reductions.</summary>
 internal static class TmExportPool
 {
+    /// <summary>
+    /// max_pool2d / avg_pool2d; 1-D pooling runs over an inserted axis, 3-D pooling as a 2-D pool over (H, W) followed
+    /// by one over D (windows are products of per-axis ranges, so maxima and padding-aware averages factor).
+    /// </summary>
     public static void Pool(TmExportContext c)
     {
         var op = (Ir.Ops.Pool)c.Op;
         var rank = op.Kernel.Length;
-        if (rank is not (1 or 2))
-        {
-            throw Unsupported($"{rank}-D pooling (MegEngine pools are 2-D)");
-        }
-
         var shape = c.InShape(0);
         var outShape = c.OutShape();
-        long[] kernel = op.Kernel, strides = op.Strides, begin = op.Pads[..rank], end = op.Pads[rank..];
+        long[] begin = op.Pads[..rank], end = op.Pads[rank..];
         var x = c.In(0);
-        if (rank == 1)
+        switch (rank)
         {
-            long[] view = [shape[0], shape[1], 1, shape[2]];
-            x = c.Method("reshape", c.TempLike(view), x, TmArg.List(view));
-            shape = view;
-            (kernel, strides, begin, end) = ([1, kernel[0]], [1, strides[0]], [0, begin[0]], [0, end[0]]);
-        }
+            case 1:
+            {
+                long[] view = [shape[0], shape[1], 1, shape[2]];
+                x = c.Method("reshape", c.TempLike(view), x, TmArg.List(view));
+                var y = Pool2d(c, op, x, view, [1, op.Kernel[0]], [1, op.Strides[0]], [0, begin[0]], [0, end[0]], [outShape[0], outShape[1], 1, outShape[2]], false);
+                c.Bind(c.Method("reshape", c.Out(), y, TmArg.List(outShape)));
+                return;
+            }
 
+            case 2:
+                c.Bind(Pool2d(c, op, x, shape, op.Kernel, op.Strides, begin, end, outShape, true));
+                return;
+            case 3:
+            {
+                long[] planes = [shape[0], shape[1] * shape[2], shape[3], shape[4]];
+                long[] planesOut = [shape[0], shape[1] * shape[2], outShape[3], outShape[4]];
+                x = c.Method("reshape", c.TempLike(planes), x, TmArg.List(planes));
+                var hw = Pool2d(c, op, x, planes, op.Kernel[1..], op.Strides[1..], begin[1..], end[1..], planesOut, false);
+                long[] columns = [shape[0], shape[1], shape[2], outShape[3] * outShape[4]];
+                long[] columnsOut = [shape[0], shape[1], outShape[2], outShape[3] * outShape[4]];
+                var col = c.Method("reshape", c.TempLike(columns), hw, TmArg.List(columns));
+                var d = Pool2d(c, op, col, columns, [op.Kernel[0], 1], [op.Strides[0], 1], [begin[0], 0], [end[0], 0], columnsOut, false);
+                c.Bind(c.Method("reshape", c.Out(), d, TmArg.List(outShape)));
+                return;
+            }
+
+            default:
+                throw Unsupported($"{rank}-D pooling");
+        }
+    }
+
+    private static PyObject Pool2d(TmExportContext c, Ir.Ops.Pool op, PyObject x, long[] shape, long[] kernel, long[] strides, long[] begin, long[] end, long[] outShape, bool isOutput)
+    {
         // Ceil mode: the extra window at the end reads padding, so pad the end by what the floor formula misses.
-        long[] out4 = rank == 1 ? [outShape[0], outShape[1], 1, outShape[2]] : outShape;
+        end = (long[])end.Clone();
         for (var i = 0; i < 2; i++)
         {
             var floor = ((shape[i + 2] + begin[i] + end[i] - kernel[i]) / strides[i]) + 1;
-            if (floor < out4[i + 2])
+            if (floor < outShape[i + 2])
             {
-                end[i] += (out4[i + 2] - floor) * strides[i];
+                end[i] += (outShape[i + 2] - floor) * strides[i];
             }
         }
 
@@ -46,12 +72,11 @@ internal static class TmExportPool
         }
 
         (x, var padding) = TmExportNn.SymmetricPads(c, x, shape, begin, end, average ? 0.0 : double.NegativeInfinity);
-        var result = rank == 1 ? c.TempLike(out4) : c.Out();
-        var y = average
+        var result = isOutput ? c.Out() : c.TempLike(outShape);
+        return average
             ? c.Fn(Nn, "avg_pool2d", result, x, TmArg.Tuple(kernel), TmArg.Tuple(strides), TmArg.Tuple(padding),
                 op.CountIncludePad ? "average" : "average_count_exclude_padding")
             : c.Fn(Nn, "max_pool2d", result, x, TmArg.Tuple(kernel), TmArg.Tuple(strides), TmArg.Tuple(padding));
-        c.Bind(rank == 1 ? c.Method("reshape", c.Out(), y, TmArg.List(outShape)) : y);
     }
 
     /// <summary>Global pooling as a keepdims mean/max over the spatial axes.</summary>

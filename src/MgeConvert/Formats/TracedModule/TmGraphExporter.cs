@@ -9,11 +9,15 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 {
     public List<UnsupportedOp> Unsupported { get; } = [];
 
-    public PyObject Export(string moduleName)
+    /// <summary>The root TracedModule, or null when <see cref="Unsupported"/> lists what cannot be written.</summary>
+    public PyObject? Export(string moduleName)
     {
         var writer = new TmGraphWriter(moduleName);
         var bound = new Dictionary<Value, PyObject>();
         var context = new TmExportContext(writer, bound, TypeOf);
+
+        // Values downstream of an op that cannot be written are skipped: the op itself is what gets reported.
+        var failed = new HashSet<Value>();
         foreach (var input in graph.Inputs)
         {
             var type = TypeOf(input);
@@ -29,6 +33,7 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             catch (NotExpressibleException e)
             {
                 Unsupported.Add(new UnsupportedOp("input", input.Name, e.Message));
+                failed.Add(input);
             }
         }
 
@@ -37,7 +42,14 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             context.Node = node;
             if (!TmExportTable.Rules.TryGetValue(node.Op.GetType(), out var rule))
             {
-                Unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name));
+                Unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name, "no TracedModule rule"));
+                failed.UnionWith(node.Outputs);
+                continue;
+            }
+
+            if (node.Inputs.Any(i => i is not null && failed.Contains(i)))
+            {
+                failed.UnionWith(node.Outputs);
                 continue;
             }
 
@@ -53,7 +65,13 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             catch (NotExpressibleException e)
             {
                 Unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name, e.Message));
+                failed.UnionWith(node.Outputs);
             }
+        }
+
+        if (Unsupported.Count > 0)
+        {
+            return null;
         }
 
         var outputs = new List<PyObject>();
@@ -69,7 +87,7 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             }
         }
 
-        return writer.Build(outputs);
+        return Unsupported.Count > 0 ? null : writer.Build(outputs);
     }
 
     private TensorType TypeOf(Value value) => types.TryGetValue(value, out var t) ? t : value.Type;

@@ -30,7 +30,7 @@ public sealed partial class TracedModuleWriter : IModelWriter
         var types = TmFrozenShapes.Of(graph, options.FrozenInputShape, path);
         var exporter = new TmGraphExporter(graph, types);
         var root = exporter.Export(ModuleName(graph.Name));
-        if (exporter.Unsupported.Count > 0)
+        if (root is null)
         {
             throw new UnsupportedOpsException(path, "TracedModule", exporter.Unsupported);
         }
