@@ -1,6 +1,7 @@
 using MgeConvert.Formats.Caffe;
 using MgeConvert.Formats.Pickle;
 using MgeConvert.Ir;
+using MgeConvert.Quantization;
 
 namespace MgeConvert.Formats.TracedModule;
 
@@ -18,6 +19,8 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
         // Values downstream of an op that cannot be written are skipped: the op itself is what gets reported.
         var failed = new HashSet<Value>();
+        var annotated = graph.Inputs.Concat(graph.Nodes.SelectMany(n => n.Outputs)).Where(v => QuantAnnotations.Get(v) is not null);
+        Unsupported.AddRange(annotated.Select(v => new UnsupportedOp("FakeQuant", v.Name, "QAT fake quantization is not written (float and traced-float models only)")));
         foreach (var input in graph.Inputs)
         {
             var type = TypeOf(input);
