@@ -139,7 +139,7 @@ internal static class TmExportElementwise
 
     public static void Alias(TmExportContext c) => c.Bind(c.In(0));
 
-    /// <summary>astype to a numpy scalar type (a class leaf, as MegEngine records x.astype(np.float32)).</summary>
+    /// <summary>x.astype(dtype name).</summary>
     public static void Cast(TmExportContext c)
     {
         var to = ((Ir.Ops.Cast)c.Op).To;
@@ -164,10 +164,12 @@ internal static class TmExportElementwise
             ElementType.Int8 => "int8",
             ElementType.UInt8 => "uint8",
             ElementType.UInt16 => "uint16",
-            ElementType.Bool => "bool_",
+            ElementType.Bool => "bool",
             _ => throw Unsupported($"cast to {target}"),
         };
-        c.Bind(c.Method("astype", c.Out(), c.In(0), new TmConst(new PyGlobal("numpy", type))));
+
+        // The dtype as its name (astype accepts any numpy dtype spec): no numpy scalar-type global needed.
+        c.Bind(c.Method("astype", c.Out(), c.In(0), type));
     }
 
     public static void Softmax(TmExportContext c) =>
