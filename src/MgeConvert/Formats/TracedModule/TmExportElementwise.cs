@@ -26,7 +26,6 @@ internal static class TmExportElementwise
             UnaryFunction.Ceil => c.Fn(Elemwise, "ceil", c.Out(), x),
             UnaryFunction.Sqrt => c.Fn(Elemwise, "sqrt", c.Out(), x),
             UnaryFunction.Round => c.Fn(Elemwise, "round", c.Out(), x),
-            UnaryFunction.Erf => c.Fn(Elemwise, "erf", c.Out(), x),
             UnaryFunction.Neg => c.Method("__neg__", c.Out(), x),
             UnaryFunction.Reciprocal => c.Method("__rtruediv__", c.Out(), x, 1.0),
             UnaryFunction.Softplus => Softplus(c, x),

@@ -40,9 +40,28 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             }
         }
 
+        var (gelus, absorbed) = TmGeluPattern.Find(graph);
         foreach (var node in graph.Nodes)
         {
             context.Node = node;
+            if (absorbed.Contains(node))
+            {
+                continue;
+            }
+
+            if (gelus.TryGetValue(node, out var gelu))
+            {
+                if (failed.Contains(gelu.X))
+                {
+                    failed.Add(gelu.Result);
+                    continue;
+                }
+
+                var type = TypeOf(gelu.Result);
+                bound[gelu.Result] = context.Fn(TmExportContext.Nn, "gelu", new TmOut(gelu.Result.Name, type.DType.Element, type.Shape.ToArray()), context.NodeOf(gelu.X));
+                continue;
+            }
+
             if (!TmExportTable.Rules.TryGetValue(node.Op.GetType(), out var rule))
             {
                 Unsupported.Add(new UnsupportedOp(node.Op.Name, node.Name, "no TracedModule rule"));
