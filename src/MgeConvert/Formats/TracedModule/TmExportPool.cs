@@ -22,31 +22,25 @@ internal static class TmExportPool
         switch (rank)
         {
             case 1:
-            {
                 long[] view = [shape[0], shape[1], 1, shape[2]];
                 x = c.Method("reshape", c.TempLike(view), x, TmArg.List(view));
-                var y = Pool2d(c, op, x, view, [1, op.Kernel[0]], [1, op.Strides[0]], [0, begin[0]], [0, end[0]], [outShape[0], outShape[1], 1, outShape[2]], false);
-                c.Bind(c.Method("reshape", c.Out(), y, TmArg.List(outShape)));
-                return;
-            }
-
+                x = Pool2d(c, op, x, view, [1, op.Kernel[0]], [1, op.Strides[0]], [0, begin[0]], [0, end[0]], [outShape[0], outShape[1], 1, outShape[2]], false);
+                c.Bind(c.Method("reshape", c.Out(), x, TmArg.List(outShape)));
+                break;
             case 2:
                 c.Bind(Pool2d(c, op, x, shape, op.Kernel, op.Strides, begin, end, outShape, true));
-                return;
+                break;
             case 3:
-            {
                 long[] planes = [shape[0], shape[1] * shape[2], shape[3], shape[4]];
                 long[] planesOut = [shape[0], shape[1] * shape[2], outShape[3], outShape[4]];
-                x = c.Method("reshape", c.TempLike(planes), x, TmArg.List(planes));
-                var hw = Pool2d(c, op, x, planes, op.Kernel[1..], op.Strides[1..], begin[1..], end[1..], planesOut, false);
                 long[] columns = [shape[0], shape[1], shape[2], outShape[3] * outShape[4]];
                 long[] columnsOut = [shape[0], shape[1], outShape[2], outShape[3] * outShape[4]];
-                var col = c.Method("reshape", c.TempLike(columns), hw, TmArg.List(columns));
-                var d = Pool2d(c, op, col, columns, [op.Kernel[0], 1], [op.Strides[0], 1], [begin[0], 0], [end[0], 0], columnsOut, false);
-                c.Bind(c.Method("reshape", c.Out(), d, TmArg.List(outShape)));
-                return;
-            }
-
+                x = c.Method("reshape", c.TempLike(planes), x, TmArg.List(planes));
+                x = Pool2d(c, op, x, planes, op.Kernel[1..], op.Strides[1..], begin[1..], end[1..], planesOut, false);
+                x = c.Method("reshape", c.TempLike(columns), x, TmArg.List(columns));
+                x = Pool2d(c, op, x, columns, [op.Kernel[0], 1], [op.Strides[0], 1], [begin[0], 0], [end[0], 0], columnsOut, false);
+                c.Bind(c.Method("reshape", c.Out(), x, TmArg.List(outShape)));
+                break;
             default:
                 throw Unsupported($"{rank}-D pooling");
         }
