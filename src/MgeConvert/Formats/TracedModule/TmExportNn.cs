@@ -43,23 +43,52 @@ internal static class TmExportNn
         c.Bind(Finish(c, y, op.SpatialRank == 1, op.Activation));
     }
 
+    /// <summary>
+    /// ConvTranspose2d module (1-D over an inserted axis); asymmetric padding runs with the smaller pad on both
+    /// sides and crops the rest of the output.
+    /// </summary>
     public static void ConvTranspose(TmExportContext c)
     {
         var op = (Ir.Ops.ConvTranspose)c.Op;
-        if (op.SpatialRank != 2)
+        var rank = op.SpatialRank;
+        if (rank is not (1 or 2))
         {
-            throw Unsupported($"{op.SpatialRank}-D transposed convolution (MegEngine ConvTranspose2d is 2-D)");
+            throw Unsupported($"{rank}-D transposed convolution (MegEngine ConvTranspose2d is 2-D)");
         }
 
         var weight = Stored(c.Const(1) ?? throw Unsupported("transposed convolution weights must be constant"));
         var bias = c.Const(2) is { } b ? Stored(b) : c.Has(2) ? throw Unsupported("transposed convolution bias must be constant") : null;
-        if (op.Pads[0] != op.Pads[2] || op.Pads[1] != op.Pads[3])
+        long[] strides = op.Strides, dilations = op.Dilations, begin = op.Pads[..rank], end = op.Pads[rank..], outputPadding = op.OutputPadding ?? new long[rank];
+        var x = c.In(0);
+        var outShape = c.OutShape();
+        if (rank == 1)
         {
-            throw Unsupported("asymmetric transposed-convolution padding");
+            var s = c.InShape(0);
+            long[] view = [s[0], s[1], 1, s[2]];
+            x = c.Method("reshape", c.TempLike(view), x, TmArg.List(view));
+            weight = weight.Reshape(new Shape(weight.Shape[0], weight.Shape[1], 1, weight.Shape[2]));
+            (strides, dilations, begin, end, outputPadding) = ([1, strides[0]], [1, dilations[0]], [0, begin[0]], [0, end[0]], [0, outputPadding[0]]);
         }
 
-        var state = TmModuleStates.ConvTranspose2d(c.W.Tensors, weight, bias, op.Group, op.Strides, op.Pads[..2], op.Dilations, op.OutputPadding ?? [0, 0]);
-        var y = c.W.ModuleCall("deconv", "megengine.module.conv", "ConvTranspose2d", state, [c.In(0)], c.PreActivation(op.Activation));
+        var common = begin.Zip(end, System.Math.Min).ToArray();
+        long[] out4 = rank == 1 ? [outShape[0], outShape[1], 1, outShape[2]] : outShape;
+        long[] full = [out4[0], out4[1], .. out4[2..].Select((d, i) => d + begin[i] + end[i] - (2 * common[i]))];
+        var cropped = !begin.SequenceEqual(end);
+        var direct = !cropped && rank == 2;
+        var state = TmModuleStates.ConvTranspose2d(c.W.Tensors, weight, bias, op.Group, strides, common, dilations, outputPadding);
+        var y = c.W.ModuleCall("deconv", "megengine.module.conv", "ConvTranspose2d", state, [x], direct ? c.PreActivation(op.Activation) : c.TempLike(full));
+        if (cropped)
+        {
+            var items = new List<TmArg> { TmArg.Slice(null, null, null), TmArg.Slice(null, null, null) };
+            items.AddRange(Enumerable.Range(0, 2).Select(i => TmArg.Slice(begin[i] - common[i], begin[i] - common[i] + out4[i + 2], null)));
+            y = c.Method("__getitem__", rank == 2 ? c.PreActivation(op.Activation) : c.TempLike(out4), y, new TmSeq(TmPy.TupleClass, items));
+        }
+
+        if (rank == 1)
+        {
+            y = c.Method("reshape", c.PreActivation(op.Activation), y, TmArg.List(outShape));
+        }
+
         c.Bind(c.Activate(y, op.Activation, c.Out()));
     }
 
