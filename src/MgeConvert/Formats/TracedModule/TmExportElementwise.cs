@@ -46,6 +46,14 @@ internal static class TmExportElementwise
             throw Unsupported("integer division (MegEngine's true division of integers gives floats)");
         }
 
+        if (op.Function == BinaryFunction.Pow && !c.InType(0).DType.Element.IsFloat() && c.InType(1).DType.Element.IsFloat())
+        {
+            // An integer base with a float exponent: MegEngine computes in float, the IR keeps the base's type.
+            var power = c.Method("__pow__", Temp(Storage(c.InType(1).DType.Element), c.OutShape()), a, b);
+            c.Bind(c.Method("astype", c.Out(), power, DTypeName(c.OutElement())));
+            return;
+        }
+
         PyObject y = op.Function switch
         {
             BinaryFunction.Add => c.Method("__add__", output, a, b),
@@ -154,22 +162,24 @@ internal static class TmExportElementwise
             return;
         }
 
-        var type = target switch
-        {
-            ElementType.Float32 => "float32",
-            ElementType.Float16 => "float16",
-            ElementType.Int32 => "int32",
-            ElementType.Int16 => "int16",
-            ElementType.Int8 => "int8",
-            ElementType.UInt8 => "uint8",
-            ElementType.UInt16 => "uint16",
-            ElementType.Bool => "bool",
-            _ => throw Unsupported($"cast to {target}"),
-        };
+        var type = DTypeName(target);
 
         // The dtype as its name (astype accepts any numpy dtype spec): no numpy scalar-type global needed.
         c.Bind(c.Method("astype", c.Out(), c.In(0), type));
     }
+
+    private static string DTypeName(ElementType type) => type switch
+    {
+        ElementType.Float32 => "float32",
+        ElementType.Float16 => "float16",
+        ElementType.Int32 => "int32",
+        ElementType.Int16 => "int16",
+        ElementType.Int8 => "int8",
+        ElementType.UInt8 => "uint8",
+        ElementType.UInt16 => "uint16",
+        ElementType.Bool => "bool",
+        _ => throw Unsupported($"cast to {type}"),
+    };
 
     public static void Softmax(TmExportContext c) =>
         c.Bind(c.Fn(Nn, "softmax", c.Out(), c.In(0), Axis(((Ir.Ops.Softmax)c.Op).Axis, c.InShape(0).Length)));
