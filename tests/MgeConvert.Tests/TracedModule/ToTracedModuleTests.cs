@@ -90,6 +90,85 @@ public class ToTracedModuleTests(ITestOutputHelper output)
         Report(set, counts, failures);
     }
 
+    /// <summary>
+    /// Beyond the acceptance sets: libonnx-testdata node and simple models the ONNX reader reads → .tm → read back →
+    /// ONNX → ONNX Runtime vs the corpus outputs. Many node tests use ops MegEngine lacks (unsupported is fine);
+    /// none may mismatch. Models ONNX Runtime cannot run at all (no kernel for their own types) are not counted.
+    /// </summary>
+    [Fact]
+    public void OnnxNodeCorpusWrittenAsTracedModuleNeverMismatches()
+    {
+        var counts = new int[3];
+        var notRunnable = 0;
+        var failures = new List<string>();
+        using var temp = new Cli.TempDirectory();
+        foreach (var dir in new[] { "node", "simple" }.SelectMany(OnnxCorpus.Models))
+        {
+            var path = Path.Combine(dir, "model.onnx");
+            List<Tensor> inputs, stored;
+            try
+            {
+                inputs = OnnxCorpus.Tensors(dir, "input");
+                stored = OnnxCorpus.Tensors(dir, "output");
+                OnnxReader.Read(path, File.ReadAllBytes(path));
+            }
+            catch (Exception e) when (e is ModelFormatException or NotSupportedException)
+            {
+                continue;
+            }
+
+            Verdict verdict;
+            string reason;
+            try
+            {
+                var bytes = Convert(ModelFormat.Onnx, path, temp.File("node.tm"));
+                var problem = Compare(stored, Run(ReadBack(bytes, path), inputs));
+                (verdict, reason) = problem is null ? (Verdict.Passed, "") : (Verdict.Mismatched, problem);
+            }
+            catch (UnsupportedOpsException e)
+            {
+                (verdict, reason) = (Verdict.Unsupported, e.Message);
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e) when (!RunsInOnnxRuntime(path, inputs))
+            {
+                notRunnable++;
+                output.WriteLine($"not runnable in ONNX Runtime {Path.GetFileName(dir)}: {FirstLine(e.Message)}");
+                continue;
+            }
+            catch (Exception e) when (e is ModelFormatException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                (verdict, reason) = (Verdict.Mismatched, e.Message);
+            }
+
+            counts[(int)verdict]++;
+            if (verdict == Verdict.Mismatched)
+            {
+                failures.Add($"{Path.GetRelativePath(OnnxCorpus.Root, dir)}: {FirstLine(reason)}");
+            }
+        }
+
+        output.WriteLine($"node+simple -> tm: {counts[0]} passed, {counts[1]} unsupported, {counts[2]} mismatched, {notRunnable} not runnable in ONNX Runtime");
+        failures.ForEach(output.WriteLine);
+        Assert.True(counts[0] >= 350, $"only {counts[0]} models passed");
+        Assert.True(counts[2] == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    private static bool RunsInOnnxRuntime(string onnxPath, IReadOnlyList<Tensor> inputs)
+    {
+        var model = OnnxReader.Parse(onnxPath, File.ReadAllBytes(onnxPath));
+        var initializers = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        var names = model.Graph.Input.Select(i => i.Name).Where(n => !initializers.Contains(n)).ToList();
+        try
+        {
+            OrtRunner.Run(File.ReadAllBytes(onnxPath), names.Zip(inputs).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal), [.. model.Graph.Output.Select(o => o.Name)]);
+            return true;
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Our mge_to_onnx output of every float .mge fixture → .tm → read back → ONNX → ONNX Runtime vs the mge_to_onnx model.</summary>
     [Fact]
     public void MgeToOnnxOutputsWrittenAsTracedModuleMatchSource()
