@@ -14,7 +14,8 @@ public static class BuiltInFormats
 {
     public static IEnumerable<IModelReader> Readers() => [new MgeReader(), new OnnxReader(), new TracedModuleReader()];
 
-    public static IEnumerable<IModelWriter> Writers() => [new OnnxWriter(), new TFLiteWriter(), new CaffeWriter(), new TorchScriptWriter(), new MgeWriter()];
+    public static IEnumerable<IModelWriter> Writers() =>
+        [new OnnxWriter(), new TFLiteWriter(), new CaffeWriter(), new TorchScriptWriter(), new MgeWriter(), new TracedModuleWriter()];
 
     /// <summary>The target's standard passes (<see cref="PassPipeline.Standard(ModelFormat, ConversionOptions)"/>).</summary>
     public static IGraphPipeline Pipeline() => GraphPipeline.From((graph, context) =>

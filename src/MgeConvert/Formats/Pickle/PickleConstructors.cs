@@ -38,7 +38,7 @@ internal static class PickleConstructors
                 }
 
                 obj.HasState = true;
-                obj.Depth = Math.Max(obj.Depth, reader.CheckDepth(1 + PyValues.DepthOf(state)));
+                obj.Depth = Math.Max(obj.Depth, reader.CheckContainerDepth(1 + PyValues.DepthOf(state)));
                 break;
             case NdArray array when !array.IsInitialized:
                 array.ApplyState(state);
@@ -57,7 +57,7 @@ internal static class PickleConstructors
     private static PyObject Placeholder(PyGlobal cls, PyTuple args, PyDict? kwargs, PyConstruction how, PickleReader reader)
     {
         var obj = new PyObject(cls, args, how, kwargs);
-        obj.Depth = reader.CheckDepth(1 + Math.Max(args.Depth, kwargs?.Depth ?? 0));
+        obj.Depth = reader.CheckContainerDepth(1 + Math.Max(args.Depth, kwargs?.Depth ?? 0));
         return obj;
     }
 

@@ -9,8 +9,14 @@ namespace MgeConvert.Formats.Pickle;
 /// <summary>Limits that keep a hostile pickle from exhausting time, memory or the stack.</summary>
 public sealed record PickleLimits
 {
-    /// <summary>Deepest nesting of containers/objects, and of MARKs.</summary>
+    /// <summary>Deepest nesting of tuples and sets (hashed and compared recursively).</summary>
     public int MaxDepth { get; init; } = 1000;
+
+    /// <summary>
+    /// Deepest nesting of lists, dicts and objects, and of MARKs (never hashed; a TracedModule nests a few levels
+    /// per op along its longest chain of ops).
+    /// </summary>
+    public int MaxContainerDepth { get; init; } = 1000;
 
     /// <summary>Allocation budget (element slots + copied bytes) per byte of input.</summary>
     public int AllocationsPerInputByte { get; init; } = 16;
@@ -126,9 +132,9 @@ public sealed class PickleReader
 
                     return Pop();
                 case Mark:
-                    if (_marks.Count >= _limits.MaxDepth)
+                    if (_marks.Count >= _limits.MaxContainerDepth)
                     {
-                        throw new PickleException($"nesting deeper than {_limits.MaxDepth} MARKs");
+                        throw new PickleException($"nesting deeper than {_limits.MaxContainerDepth} MARKs");
                     }
 
                     _marks.Add(_stack.Count);
@@ -399,6 +405,9 @@ public sealed class PickleReader
     internal int CheckDepth(int depth) =>
         depth > _limits.MaxDepth ? throw new PickleException($"values nested deeper than {_limits.MaxDepth} levels") : depth;
 
+    internal int CheckContainerDepth(int depth) =>
+        depth > _limits.MaxContainerDepth ? throw new PickleException($"values nested deeper than {_limits.MaxContainerDepth} levels") : depth;
+
     internal PyTuple MakeTuple(object?[] items)
     {
         Charge(items.Length + 1);
@@ -416,14 +425,14 @@ public sealed class PickleReader
                 foreach (var item in items)
                 {
                     list.Add(item);
-                    list.Depth = Math.Max(list.Depth, CheckDepth(1 + PyValues.DepthOf(item)));
+                    list.Depth = Math.Max(list.Depth, CheckContainerDepth(1 + PyValues.DepthOf(item)));
                 }
 
                 break;
             case PyObject obj:
                 obj.ListItems ??= [];
                 AddAll(obj.ListItems, items);
-                obj.Depth = Math.Max(obj.Depth, CheckDepth(1 + obj.ListItems.Depth));
+                obj.Depth = Math.Max(obj.Depth, CheckContainerDepth(1 + obj.ListItems.Depth));
                 break;
             default:
                 throw new PickleException($"APPEND/APPENDS on {Describe(target)}, expected a list");
@@ -444,14 +453,14 @@ public sealed class PickleReader
                 for (var i = 0; i < keysAndValues.Count; i += 2)
                 {
                     dict.Set(keysAndValues[i], keysAndValues[i + 1]);
-                    dict.Depth = Math.Max(dict.Depth, CheckDepth(1 + Math.Max(PyValues.DepthOf(keysAndValues[i]), PyValues.DepthOf(keysAndValues[i + 1]))));
+                    dict.Depth = Math.Max(dict.Depth, CheckContainerDepth(1 + Math.Max(PyValues.DepthOf(keysAndValues[i]), PyValues.DepthOf(keysAndValues[i + 1]))));
                 }
 
                 break;
             case PyObject obj:
                 obj.DictItems ??= new PyDict();
                 SetAll(obj.DictItems, keysAndValues);
-                obj.Depth = Math.Max(obj.Depth, CheckDepth(1 + obj.DictItems.Depth));
+                obj.Depth = Math.Max(obj.Depth, CheckContainerDepth(1 + obj.DictItems.Depth));
                 break;
             default:
                 throw new PickleException($"SETITEM/SETITEMS on {Describe(target)}, expected a dict");

@@ -12,6 +12,12 @@ public sealed class TracedModuleReader : IModelReader
 {
     private static readonly byte[] Marker = Encoding.ASCII.GetBytes("megengine.traced_module");
 
+    /// <summary>
+    /// Pickle limits for TracedModules: the pickler writes each node's users and each expr's outputs inside the
+    /// previous ones, so lists, dicts and objects nest a few levels per op along the longest chain of ops.
+    /// </summary>
+    internal static readonly PickleLimits Limits = new() { MaxContainerDepth = 1 << 20 };
+
     public ModelFormat Format => ModelFormat.TracedModule;
 
     /// <summary>A pickle (0x80, protocol 2-5) whose first global is MegEngine's TracedModule class.</summary>
@@ -35,7 +41,7 @@ public sealed class TracedModuleReader : IModelReader
 
     public ImportedModel Read(ReadOnlyMemory<byte> bytes, string path, ConversionOptions options)
     {
-        var (root, reader) = PickleReader.Open(bytes, path);
+        var (root, reader) = PickleReader.Open(bytes, path, Limits);
         if (!TmLoader.IsTracedModule(root))
         {
             throw new ModelFormatException(path, $"the pickle holds {PickleReader.Describe(root)}, expected a megengine TracedModule (megengine.save of a traced module)", 0);

@@ -1,0 +1,120 @@
+using MgeConvert.Formats.Caffe;
+using MgeConvert.Formats.Pickle;
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+
+namespace MgeConvert.Formats.TracedModule;
+
+/// <summary>The IR node being written as TracedModule exprs, with the graph writer and value → node bindings.</summary>
+internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, PyObject> bound, Func<Value, TensorType> typeOf)
+{
+    public const string Nn = "megengine.functional.nn";
+    public const string Elemwise = "megengine.functional.elemwise";
+    public const string MathFns = "megengine.functional.math";
+    public const string TensorFns = "megengine.functional.tensor";
+    public const string Vision = "megengine.functional.vision";
+
+    public TmGraphWriter W { get; } = writer;
+
+    public Node Node { get; set; } = null!;
+
+    public Op Op => Node.Op;
+
+    /// <summary>
+    /// MegEngine has no 64-bit device tensors: int64 (indices, shapes) is written as int32; float64 values cannot
+    /// be narrowed without changing results, so they are refused like the unsigned types MegEngine lacks.
+    /// </summary>
+    public static ElementType Storage(ElementType type) => type switch
+    {
+        ElementType.Int64 => ElementType.Int32,
+        ElementType.Float64 or ElementType.UInt32 or ElementType.UInt64 => throw new NotExpressibleException($"MegEngine has no {type} tensors"),
+        _ => type,
+    };
+
+    /// <summary>A constant converted to its stored element type.</summary>
+    public static Tensor Stored(Tensor t)
+    {
+        if (t.DType.IsQuantized)
+        {
+            throw new NotExpressibleException("quantized constants are not written");
+        }
+
+        return t.DType.Element switch
+        {
+            ElementType.Int64 => Tensor.FromInt32s(t.Shape, [.. t.ToInt64s().Select(v => (int)System.Math.Clamp(v, int.MinValue, int.MaxValue))]),
+            _ => Storage(t.DType.Element) == t.DType.Element ? t : throw new NotExpressibleException($"MegEngine has no {t.DType.Element} tensors"),
+        };
+    }
+
+    public Value InValue(int index) => Node.Input(index);
+
+    public bool Has(int index) => Node.InputOrNull(index) is not null;
+
+    public Tensor? Const(int index) => Node.InputOrNull(index)?.Constant;
+
+    public TensorType InType(int index) => typeOf(InValue(index));
+
+    public long[] InShape(int index) => Static(InType(index).Shape, InValue(index).Name);
+
+    public long[] OutShape(int index = 0) => Static(typeOf(Node.Outputs[index]).Shape, Node.Outputs[index].Name);
+
+    public ElementType OutElement(int index = 0) => Storage(typeOf(Node.Outputs[index]).DType.Element);
+
+    /// <summary>The node holding input <paramref name="index"/>; a constant gets its Constant expr on first use.</summary>
+    public PyObject In(int index) => NodeOf(InValue(index));
+
+    public PyObject NodeOf(Value value)
+    {
+        if (bound.TryGetValue(value, out var node))
+        {
+            return node;
+        }
+
+        if (value.Constant is { } c)
+        {
+            node = W.Constant(Stored(c));
+            bound[value] = node;
+            return node;
+        }
+
+        throw new NotExpressibleException($"value {value.Name} is used before it is computed");
+    }
+
+    /// <summary>A Constant expr for a tensor the lowering made up (reshaped parameters, scalars).</summary>
+    public PyObject NewConstant(Tensor t) => W.Constant(Stored(t));
+
+    public PyObject Scalar(float v) => NewConstant(Tensor.Scalar(v));
+
+    /// <summary>Output <paramref name="index"/> of the IR node: its name, stored type and static shape.</summary>
+    public TmOut Out(int index = 0) => new(Node.Outputs[index].Name, OutElement(index), OutShape(index));
+
+    /// <summary>An intermediate result (named by the call, as MegEngine does).</summary>
+    public static TmOut Temp(ElementType type, long[] shape) => new(null, type, shape);
+
+    public TmOut TempLike(long[] shape) => Temp(OutElement(), shape);
+
+    public void Bind(PyObject node, int index = 0) => bound[Node.Outputs[index]] = node;
+
+    public PyObject Fn(string module, string function, TmOut output, params TmArg[] args) => W.Function(module, function, args, [output])[0];
+
+    public PyObject Method(string method, TmOut output, params TmArg[] args) => W.Method(method, args, output);
+
+    /// <summary>Applies a fused activation to <paramref name="x"/> (already the output's shape).</summary>
+    public PyObject Activate(PyObject x, FusedActivation activation, TmOut output) => activation switch
+    {
+        FusedActivation.None => x,
+        FusedActivation.Relu => Fn(Nn, "relu", output, x),
+        FusedActivation.Relu6 => Fn(Nn, "relu6", output, x),
+        FusedActivation.Sigmoid => Fn(Nn, "sigmoid", output, x),
+        FusedActivation.Tanh => Fn(Elemwise, "tanh", output, x),
+        _ => throw new NotExpressibleException($"fused activation {activation}"),
+    };
+
+    /// <summary>The output spec for a value that a fused activation will still transform.</summary>
+    public TmOut PreActivation(FusedActivation activation) => activation == FusedActivation.None ? Out() : TempLike(OutShape());
+
+    public static NotExpressibleException Unsupported(string reason) => new(reason);
+
+    private static long[] Static(Shape shape, string name) =>
+        shape.IsStatic ? shape.ToArray() : throw new NotExpressibleException($"{name} has no static shape ({shape}); a TracedModule records traced shapes");
+}
