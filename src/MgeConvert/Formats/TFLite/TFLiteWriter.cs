@@ -18,12 +18,6 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("no output path given", nameof(options));
-        if (options.RequireQuantize && Quantization.QuantAnnotations.HasAny(graph))
-        {
-            throw new ModelFormatException(path, "integer TFLite from a QAT TracedModule (--require_quantize) is not available yet; " +
-                "convert without it for a float model plus quant_params.json");
-        }
-
         var bytes = Convert(graph, options, path);
         return [new OutputFile(path, s => s.Write(bytes))];
     }

@@ -1,0 +1,323 @@
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+using MgeConvert.Passes;
+
+namespace MgeConvert.Quantization;
+
+/// <summary>
+/// Turns a quantize/dequantize graph (as <see cref="MaterializeFakeQuant"/> leaves a QAT model) into integer
+/// ops: an op whose computed inputs are all dequantized 8-bit values and whose result is quantized again reads
+/// and writes the integers directly. Its weights are quantized with their QAT parameters, its bias to int32 with
+/// scale input scale · weight scale. Ops that only move or select values (relu, max pooling, reshapes, concat)
+/// keep their input's quantization. What stays float keeps its dequantize/quantize casts, so a writer emits
+/// QUANTIZE/DEQUANTIZE only where integer and float parts meet (normally the graph inputs and outputs).
+/// With <see cref="IntegerInputs"/>, a graph input read only by a quantize cast becomes integer typed itself.
+/// </summary>
+public sealed class IntegerizeQuantDequant : IPass
+{
+    public bool IntegerInputs { get; init; }
+
+    public string Name => "integerize-quant-dequant";
+
+    public string Description =>
+        "replaces dequantize -> float op -> quantize by the op on quantized integers (int8/uint8 activations, int32 bias)";
+
+    public void Run(Graph graph, PassContext context)
+    {
+        var run = new Integerizer(graph);
+        if (IntegerInputs)
+        {
+            run.IntegerizeInputs(context);
+        }
+
+        var count = run.Run();
+        if (count > 0)
+        {
+            graph.Nodes.RemoveAll(run.Removed.Contains);
+            graph.SortTopologically();
+            context.Note($"{count} op(s) now compute on quantized integers");
+        }
+    }
+
+    private sealed class Integerizer(Graph graph)
+    {
+        private readonly Dictionary<Value, Value> _integerOf = [];
+        private Dictionary<Value, List<Node>> _consumers = graph.Consumers();
+
+        public HashSet<Node> Removed { get; } = [];
+
+        public void IntegerizeInputs(PassContext context)
+        {
+            foreach (var input in graph.Inputs.ToList())
+            {
+                if (graph.Outputs.Contains(input) || !_consumers.TryGetValue(input, out var readers) || readers.Count != 1
+                    || readers[0] is not { Op: Cast { To: { IsQuantized: true } to } } quantize || !Is8Bit(to))
+                {
+                    continue;
+                }
+
+                var name = input.Name;
+                input.Name = graph.UniqueName(name + "_float");
+                var integer = quantize.Output;
+                graph.Nodes.Remove(quantize);
+                integer.Producer = null;
+                integer.Name = name;
+                graph.Inputs[graph.Inputs.IndexOf(input)] = integer;
+                context.Note($"input {name} is {to}");
+            }
+
+            _consumers = graph.Consumers();
+        }
+
+        public int Run()
+        {
+            var count = 0;
+            foreach (var node in graph.Nodes.ToList())
+            {
+                if (Removed.Contains(node))
+                {
+                    continue;
+                }
+
+                if (node.Op is Cast cast)
+                {
+                    VisitCast(node, cast);
+                }
+                else if (TryIntegerize(node))
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+
+        private void VisitCast(Node node, Cast cast)
+        {
+            var input = node.Input(0);
+            if (cast.To.IsFloat && input.DType.IsQuantized && Is8Bit(input.DType))
+            {
+                _integerOf[node.Output] = input;
+            }
+            else if (cast.To.IsQuantized && _integerOf.TryGetValue(input, out var integer) && integer.DType == cast.To)
+            {
+                // quantize(dequantize(q)) with the same parameters is q.
+                graph.ReplaceUses(node.Output, integer);
+                Removed.Add(node);
+            }
+        }
+
+        private bool TryIntegerize(Node node)
+        {
+            if (node.Outputs.Count != 1 || !node.Output.DType.IsFloat)
+            {
+                return false;
+            }
+
+            var data = node.Inputs.Select(v => v is { IsConstant: false } ? v : null).ToList();
+            if (data.All(v => v is null) || data.Any(v => v is not null && !_integerOf.ContainsKey(v)))
+            {
+                return false;
+            }
+
+            var first = _integerOf[data.First(v => v is not null)!];
+            var quantize = QuantizeConsumer(node.Output);
+            var result = (quantize?.Op as Cast)?.To ?? ResultBeforeActivation(node) ?? (KeepsInputQuantization(node.Op) ? first.DType : null);
+            if (result is null || !Is8Bit(result) || (RequiresSameQuantization(node.Op) && first.DType != result))
+            {
+                return false;
+            }
+
+            List<Value?>? inputs = node.Op switch
+            {
+                Conv or ConvTranspose => WeightedInputs(node, first, weightAxis: node.Op is Conv ? 0 : 1),
+                Gemm { Alpha: 1f, Beta: 1f, TransA: false } g when node.Input(1).IsConstant => WeightedInputs(node, first, weightAxis: g.TransB ? 0 : 1),
+                Binary { Function: BinaryFunction.Add or BinaryFunction.Sub or BinaryFunction.Mul or BinaryFunction.Max or BinaryFunction.Min }
+                    or Concat => ConstantsAsIntegers(node),
+                Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f } or Pool or GlobalPool => MappedInputs(node),
+                _ when IsValuePreserving(node.Op) => MappedInputs(node),
+                _ => null,
+            };
+            if (inputs is null)
+            {
+                return false;
+            }
+
+            Rewrite(node, inputs, result, quantize);
+            return true;
+        }
+
+        /// <summary>For an op followed only by a relu (or relu6) whose result is quantized: that quantization.</summary>
+        private DataType? ResultBeforeActivation(Node node)
+        {
+            if (KeepsInputQuantization(node.Op) || graph.Outputs.Contains(node.Output) || !_consumers.TryGetValue(node.Output, out var readers)
+                || readers.Count != 1 || readers[0] is not { Op: Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f } } activation)
+            {
+                return null;
+            }
+
+            return (QuantizeConsumer(activation.Output)?.Op as Cast)?.To;
+        }
+
+        /// <summary>The quantize cast reading <paramref name="value"/>, or reading the relu that only reads it.</summary>
+        private Node? QuantizeConsumer(Value value)
+        {
+            if (!_consumers.TryGetValue(value, out var readers))
+            {
+                return null;
+            }
+
+            return readers.FirstOrDefault(r => r.Op is Cast { To.IsQuantized: true } && !Removed.Contains(r));
+        }
+
+        private void Rewrite(Node node, List<Value?> inputs, DataType result, Node? quantize)
+        {
+            var floatOutput = node.Output;
+            var integer = new Value(quantize?.Output.Name ?? graph.UniqueName(floatOutput.Name + "_quantized"),
+                new TensorType(result, floatOutput.Shape));
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                node.Inputs[i] = inputs[i];
+            }
+
+            node.Outputs[0] = integer;
+            integer.Producer = node;
+            if (quantize is not null && quantize.Op is Cast c && c.To == result)
+            {
+                graph.ReplaceUses(quantize.Output, integer);
+                Removed.Add(quantize);
+            }
+
+            var floatReaders = _consumers.GetValueOrDefault(floatOutput, []).Where(r => !Removed.Contains(r)).ToList();
+            if (floatReaders.Count > 0 || graph.Outputs.Contains(floatOutput))
+            {
+                var dequantize = new Node(graph.UniqueName(floatOutput.Name + "_dequantize"), new Cast(floatOutput.DType), [integer], [floatOutput]);
+                graph.Nodes.Add(dequantize);
+                _integerOf[floatOutput] = integer;
+                foreach (var reader in floatReaders.Where(r => r.Op is Cast { To.IsQuantized: true } && r != quantize))
+                {
+                    VisitCast(reader, (Cast)reader.Op);
+                }
+            }
+
+            _consumers[integer] = [.. _consumers.GetValueOrDefault(floatOutput, []).Where(r => !Removed.Contains(r))];
+        }
+
+        private List<Value?> MappedInputs(Node node) =>
+            [.. node.Inputs.Select(v => v is { IsConstant: false } ? _integerOf[v] : v)];
+
+        /// <summary>Constant operands quantized with their QAT parameters; null when one has none.</summary>
+        private List<Value?>? ConstantsAsIntegers(Node node)
+        {
+            var inputs = new List<Value?>();
+            foreach (var v in node.Inputs)
+            {
+                if (v is null || !v.IsConstant)
+                {
+                    inputs.Add(v is null ? null : _integerOf[v]);
+                    continue;
+                }
+
+                if (QuantAnnotations.Get(v) is not { IsPerTensor: true } info || !Is8Bit(info.Storage))
+                {
+                    return null;
+                }
+
+                inputs.Add(QuantizedConstant(v, info));
+            }
+
+            return inputs;
+        }
+
+        /// <summary>Input, weight quantized with its QAT parameters, bias as int32 at input scale · weight scale.</summary>
+        private List<Value?>? WeightedInputs(Node node, Value input, int weightAxis)
+        {
+            var w = node.Input(1);
+            var bias = node.InputOrNull(2);
+            if (input.DType.Quant is not { IsPerTensor: true } xq || QuantAnnotations.Get(w) is not { } wInfo
+                || !Is8Bit(wInfo.Storage) || (wInfo.ZeroPoints?.Any(z => z != 0) ?? false)
+                || bias is { IsConstant: false } || node.Inputs.Count > 3)
+            {
+                return null;
+            }
+
+            if (!wInfo.IsPerTensor && (wInfo.Axis ?? 0) != weightAxis)
+            {
+                return null;
+            }
+
+            var weight = QuantizedConstant(w, wInfo with { Axis = wInfo.IsPerTensor ? null : weightAxis });
+            List<Value?> inputs = [input, weight];
+            if (bias is not null)
+            {
+                inputs.Add(QuantizedBias(bias, xq.Scale, wInfo.Scales));
+            }
+
+            return inputs;
+        }
+
+        private Value QuantizedConstant(Value v, QuantInfo info)
+        {
+            var values = v.Constant!.ToFloats();
+            var quant = info.ToQuantParams();
+            var inner = 1L;
+            var channels = 1L;
+            if (!info.IsPerTensor)
+            {
+                channels = v.Shape[info.Axis ?? 0];
+                for (var d = (info.Axis ?? 0) + 1; d < v.Shape.Rank; d++)
+                {
+                    inner *= v.Shape[d];
+                }
+            }
+
+            var integers = new long[values.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var c = info.IsPerTensor ? 0 : (int)(i / inner % channels);
+                var q = Math.Round(values[i] / (double)quant.Scales[c], MidpointRounding.AwayFromZero) + quant.ZeroPoints[c];
+                integers[i] = (long)Math.Clamp(q, info.QMin, info.QMax);
+            }
+
+            var dtype = new DataType(info.Storage, quant);
+            var bytes = integers.Select(q => info.Storage == ElementType.Int8 ? unchecked((byte)(sbyte)q) : (byte)q).ToArray();
+            return new Value(graph.UniqueName(v.Name + "_quantized"), new Tensor(dtype, v.Shape, bytes));
+        }
+
+        private Value QuantizedBias(Value bias, float inputScale, float[] weightScales)
+        {
+            var values = bias.Constant!.ToFloats();
+            var channels = values.Length;
+            var scales = new float[weightScales.Length];
+            for (var i = 0; i < scales.Length; i++)
+            {
+                scales[i] = inputScale * weightScales[i];
+            }
+
+            var integers = new int[channels];
+            for (var i = 0; i < channels; i++)
+            {
+                var s = scales.Length == 1 ? scales[0] : scales[i];
+                integers[i] = (int)Math.Clamp(Math.Round(values[i] / (double)s, MidpointRounding.AwayFromZero), int.MinValue, int.MaxValue);
+            }
+
+            var quant = new QuantParams(scales, new long[scales.Length], scales.Length > 1 ? 0 : null);
+            return new Value(graph.UniqueName(bias.Name + "_quantized"), Tensor.Create(new DataType(ElementType.Int32, quant), new Shape(channels), integers));
+        }
+
+        private static bool Is8Bit(DataType type) => type is { Quant.IsPerTensor: true } && Is8Bit(type.Element);
+
+        private static bool Is8Bit(ElementType type) => type is ElementType.Int8 or ElementType.UInt8;
+
+        /// <summary>Ops whose integer result is exactly the input's integers rearranged or compared.</summary>
+        private static bool IsValuePreserving(Op op) => op is Unary { Function: UnaryFunction.Relu } or Identity or Dropout
+            or Pool { Kind: PoolKind.Max } or GlobalPool { Kind: PoolKind.Max }
+            or Ir.Ops.Reshape or Flatten or Squeeze or Unsqueeze or Transpose or Slice;
+
+        /// <summary>Integer kernels that require the output quantized like the input.</summary>
+        private static bool KeepsInputQuantization(Op op) => IsValuePreserving(op) || op is Pool or GlobalPool;
+
+        private static bool RequiresSameQuantization(Op op) => op is Pool or GlobalPool or Ir.Ops.Reshape or Flatten or Squeeze
+            or Unsqueeze or Transpose or Slice or Identity or Dropout;
+    }
+}
