@@ -52,16 +52,20 @@ public sealed class PassPipeline
     /// <summary>
     /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
     /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
-    /// TFLite with --require_quantize then computes on the quantized integers.
+    /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize).
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
         var standard = Standard(target, options.FuseBn);
-        if (options.RequireQuantize && target == ModelFormat.TFLite)
+        if (target == ModelFormat.TFLite)
         {
-            var integerInputs = options.InputDataType is not null && options.InputScales is { Count: > 0 };
-            return new PassPipeline([new Quantization.MaterializeFakeQuant(), new Quantization.IntegerizeQuantDequant { IntegerInputs = integerInputs },
-                .. standard.Passes]);
+            var integerize = new Quantization.IntegerizeQuantDequant
+            {
+                IntegerInputs = options.RequireQuantize && options.InputDataType is not null && options.InputScales is { Count: > 0 },
+            };
+            return new PassPipeline(options.RequireQuantize
+                ? [new Quantization.MaterializeFakeQuant(), integerize, .. standard.Passes]
+                : [integerize, .. standard.Passes]);
         }
 
         if (target != ModelFormat.TorchScript && !(options.RequireQuantize && target == ModelFormat.Onnx))

@@ -218,7 +218,7 @@ public sealed class IntegerizeQuantDequant : IPass
                     continue;
                 }
 
-                if (QuantAnnotations.Get(v) is not { IsPerTensor: true } info || !Is8Bit(info.Storage))
+                if ((WeightInfo(v) ?? SymmetricInt8(v)) is not { IsPerTensor: true } info || !Is8Bit(info.Storage))
                 {
                     return null;
                 }
@@ -234,7 +234,7 @@ public sealed class IntegerizeQuantDequant : IPass
         {
             var w = node.Input(1);
             var bias = node.InputOrNull(2);
-            if (input.DType.Quant is not { IsPerTensor: true } xq || QuantAnnotations.Get(w) is not { } wInfo
+            if (input.DType.Quant is not { IsPerTensor: true } xq || WeightInfo(w) is not { } wInfo
                 || !Is8Bit(wInfo.Storage) || (wInfo.ZeroPoints?.Any(z => z != 0) ?? false)
                 || bias is { IsConstant: false } || node.Inputs.Count > 3)
             {
@@ -254,6 +254,31 @@ public sealed class IntegerizeQuantDequant : IPass
             }
 
             return inputs;
+        }
+
+        /// <summary>The QAT quantization of a constant, or the integers a quantized model's reader dequantized it from.</summary>
+        private static QuantInfo? WeightInfo(Value constant)
+        {
+            if (QuantAnnotations.Get(constant) is { } info)
+            {
+                return info;
+            }
+
+            if (DequantizedConstants.Get(constant) is not { Quant: { } q } type || !Is8Bit(type.Element))
+            {
+                return null;
+            }
+
+            var name = type.Element == ElementType.Int8 ? "qint8" : "quint8";
+            var (min, max) = QuantInfo.RangeOf(name)!.Value;
+            return new QuantInfo(name, min, max, q.Scales, q.ZeroPoints, q.Axis);
+        }
+
+        /// <summary>Symmetric int8 over the constant's range, for a constant operand the model gave no quantization.</summary>
+        private static QuantInfo SymmetricInt8(Value constant)
+        {
+            var max = constant.Constant!.ToFloats().Select(MathF.Abs).DefaultIfEmpty(0f).Max();
+            return new QuantInfo("qint8", -127, 127, [max > 0 ? max / 127f : 1f], null);
         }
 
         private Value QuantizedConstant(Value v, QuantInfo info)

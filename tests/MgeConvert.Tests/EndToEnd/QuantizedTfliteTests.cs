@@ -26,17 +26,29 @@ public class QuantizedTfliteTests(ITestOutputHelper output)
     private static readonly HashSet<BuiltinOperator> InterfaceOps =
         [BuiltinOperator.QUANTIZE, BuiltinOperator.DEQUANTIZE, BuiltinOperator.TRANSPOSE, BuiltinOperator.RESHAPE];
 
+    private const int QuantizedMgeFixtures = 21;
+
     [Fact]
-    public void EveryQatFixtureRunsOnIntegersInLiteRtWithinOneOutputStep()
+    public void EveryQatFixtureRunsOnIntegersInLiteRtWithinOneOutputStep() => RunAll(
+        "tracedmodule_to_tflite --require_quantize", c => c.Kind == "tm" && c.Precision == "qat", ModelFormat.TracedModule,
+        path => new ConversionOptions { Output = path, RequireQuantize = true }, QatFixtures);
+
+    [Fact]
+    public void EveryQuantizedMgeFixtureRunsOnIntegersInLiteRtWithinOneOutputStep() => RunAll(
+        "mge_to_tflite (int8 .mge)", c => c.Kind == "mge" && c.Precision == "quantized", ModelFormat.Mge,
+        path => new ConversionOptions { Output = path }, QuantizedMgeFixtures);
+
+    private void RunAll(string title, Func<FixtureCase, bool> select, ModelFormat from, Func<string, ConversionOptions> optionsFor, int expected)
     {
         using var temp = new Cli.TempDirectory();
         var unsupported = new List<string>();
         var mismatched = new List<string>();
         var converted = new List<(FixtureCase Fixture, Graph Graph, LiteRtRun Run)>();
-        foreach (var fixture in FixtureCorpus.Cases(c => c.Kind == "tm" && c.ExpectOk && c.Precision == "qat"))
+        foreach (var fixture in FixtureCorpus.Cases(c => c.ExpectOk && select(c)))
         {
-            var options = new ConversionOptions { Output = temp.File(fixture.Id.Replace('/', '_') + ".tflite"), RequireQuantize = true };
-            var graph = new Converter().Read(fixture.ModelPath, ModelFormat.TracedModule, options).Graph;
+            var options = optionsFor(temp.File(fixture.Id.Replace('/', '_') + ".tflite"));
+            var graph = new Converter().Read(fixture.ModelPath, from, options).Graph;
+            var sourceInputs = graph.Inputs.Select(v => v.DType).ToList();
             try
             {
                 PassPipeline.Standard(ModelFormat.TFLite, options).Run(graph);
@@ -57,7 +69,7 @@ public class QuantizedTfliteTests(ITestOutputHelper output)
 
                 output.WriteLine($"{fixture.Id}: {string.Join(" ", writer.LastNotes)}");
                 var inputs = graph.Inputs.Select((v, k) => (TFLiteWriterTests.JsType(v.DType), v.Shape.ToIntArray(),
-                    Quantize(fixture.Inputs[k].Data.ToDoubles(), v.DType))).ToList();
+                    sourceInputs[k].IsQuantized ? fixture.Inputs[k].Data.ToDoubles() : Quantize(fixture.Inputs[k].Data.ToDoubles(), v.DType))).ToList();
                 converted.Add((fixture, graph, new LiteRtRun(file.Path, inputs)));
             }
             catch (UnsupportedOpsException e)
@@ -89,11 +101,11 @@ public class QuantizedTfliteTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"tracedmodule_to_tflite --require_quantize: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
+        output.WriteLine($"{title}: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
         unsupported.ForEach(u => output.WriteLine("unsupported " + u));
         mismatched.ForEach(m => output.WriteLine("mismatched " + m));
         Assert.True(unsupported.Count == 0 && mismatched.Count == 0, string.Join(Environment.NewLine, unsupported.Concat(mismatched)));
-        Assert.Equal(QatFixtures, passed);
+        Assert.Equal(expected, passed);
     }
 
     /// <summary>What keeps a written model from being an integer model: float tensors inside, float biases or weights.</summary>
