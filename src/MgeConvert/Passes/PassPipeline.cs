@@ -63,9 +63,10 @@ public sealed class PassPipeline
             {
                 IntegerInputs = options.RequireQuantize && options.InputDataType is not null && options.InputScales is { Count: > 0 },
             };
+            IPass[] first = options.RemoveRelu ? [new RemoveRelu()] : [];
             return new PassPipeline(options.RequireQuantize
-                ? [new Quantization.MaterializeFakeQuant(), integerize, .. standard.Passes]
-                : [integerize, .. standard.Passes]);
+                ? [.. first, new Quantization.MaterializeFakeQuant(), integerize, .. standard.Passes]
+                : [.. first, integerize, .. standard.Passes]);
         }
 
         if (target != ModelFormat.TorchScript && !(options.RequireQuantize && target == ModelFormat.Onnx))

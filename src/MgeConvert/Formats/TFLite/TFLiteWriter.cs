@@ -12,7 +12,7 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
 
     public IReadOnlyList<string> LastNotes => LastReport is { } r
         ? [$"{r.Operators} operators, {r.OperatorCounts.GetValueOrDefault("TRANSPOSE")} TRANSPOSE "
-            + $"({r.InterfaceTransposes} for input/output layout, {r.InternalTransposes} for layout between ops)"]
+            + $"({r.InterfaceTransposes} for input/output layout, {r.InternalTransposes} for layout between ops)", .. r.Remarks]
         : [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
@@ -42,11 +42,29 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
         }
 
         LastReport = new TFLiteWriteReport(builder.Operators.Count, builder.Tensors.Count, lowering.InterfaceTransposes, lowering.InternalTransposes,
-            builder.Operators.GroupBy(o => o.Code.ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+            builder.Operators.GroupBy(o => o.Code.ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal))
+        {
+            Remarks = Remarks(builder, options),
+        };
         return bytes;
+    }
+
+    private static List<string> Remarks(TFLiteModelBuilder builder, ConversionOptions options)
+    {
+        var remarks = new List<string>();
+        if (options.UseInt64Bias && !builder.Tensors.Any(t => t.Type == Schema.TensorType.INT64 && t.Quantization is not null))
+        {
+            remarks.Add("--use_int64_bias: no 16-bit activations, so biases stay int32 (LiteRT's 8-bit kernels take int32 biases only)");
+        }
+
+        return remarks;
     }
 }
 
 /// <summary>What a TFLite conversion produced: operator counts and where layout transposes were needed.</summary>
 public sealed record TFLiteWriteReport(int Operators, int Tensors, int InterfaceTransposes, int InternalTransposes,
-    IReadOnlyDictionary<string, int> OperatorCounts);
+    IReadOnlyDictionary<string, int> OperatorCounts)
+{
+    /// <summary>How the options were applied where that is not visible in the counts.</summary>
+    public IReadOnlyList<string> Remarks { get; init; } = [];
+}
