@@ -117,6 +117,45 @@ public sealed class TFLiteFlagTests(ITestOutputHelper output)
         RunAgainstReference(cut);
     }
 
+    [Fact]
+    public void MtkWritesTransposedConvolutionAsTheMtkCustomOp()
+    {
+        var plain = Convert("ops_tm/conv2d_tflite_transpose", ModelFormat.TracedModule, p => new ConversionOptions { Output = p });
+        var mtk = Convert("ops_tm/conv2d_tflite_transpose", ModelFormat.TracedModule, p => new ConversionOptions { Output = p, Mtk = true });
+
+        var deconvs = Operators(plain.Model).Count(o => o.Code == BuiltinOperator.TRANSPOSE_CONV);
+        Assert.True(deconvs > 0);
+        var ops = Operators(mtk.Model);
+        Assert.DoesNotContain(ops, o => o.Code == BuiltinOperator.TRANSPOSE_CONV);
+        var custom = ops.Where(o => o.Code == BuiltinOperator.CUSTOM).ToList();
+        Assert.Equal(deconvs, custom.Count);
+        Assert.All(custom, o =>
+        {
+            Assert.Equal("MTK_TRANSPOSE_CONV", o.CustomCode);
+            Assert.Equal(CustomOptionsFormat.FLEXBUFFERS, o.Raw.CustomOptionsFormat);
+            var options = o.Raw.GetCustomOptionsArray();
+            Assert.Equal(4, options[^1]);
+            Assert.Equal((9 << 2) | 2, options[^2]);
+            Assert.Equal(4, o.Inputs.Count);
+        });
+        Assert.Equal(deconvs, mtk.Report.OperatorCounts["MTK_TRANSPOSE_CONV"]);
+    }
+
+    [Fact]
+    public void MtkWritesGlobalPoolingAsAWholeInputWindowWithStrideOne()
+    {
+        var plain = Convert("nets/resnet_tiny_tm", ModelFormat.TracedModule, p => new ConversionOptions { Output = p });
+        var mtk = Convert("nets/resnet_tiny_tm", ModelFormat.TracedModule, p => new ConversionOptions { Output = p, Mtk = true });
+
+        Assert.Contains(Operators(plain.Model), o => o.Code == BuiltinOperator.MEAN);
+        var ops = Operators(mtk.Model);
+        Assert.DoesNotContain(ops, o => o.Code == BuiltinOperator.MEAN);
+        Assert.Contains(ops, o => o.Code == BuiltinOperator.AVERAGE_POOL_2D
+            && o.Raw.BuiltinOptionsAsPool2DOptions() is { StrideW: 1, StrideH: 1 } pool
+            && pool.FilterHeight == o.Inputs[0].GetShapeArray()[1] && pool.FilterWidth == o.Inputs[0].GetShapeArray()[2]);
+        RunAgainstFixture(mtk);
+    }
+
     internal sealed record Written(string Path, byte[] Model, Graph Graph, FixtureCase Fixture, TFLiteWriteReport Report, IReadOnlyList<string> Notes);
 
     internal sealed record Op(BuiltinOperator Code, string CustomCode, List<Formats.TFLite.Schema.Tensor> Inputs, Formats.TFLite.Schema.Tensor Output, Operator Raw);

@@ -42,7 +42,7 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
         }
 
         LastReport = new TFLiteWriteReport(builder.Operators.Count, builder.Tensors.Count, lowering.InterfaceTransposes, lowering.InternalTransposes,
-            builder.Operators.GroupBy(o => o.Code.ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal))
+            builder.Operators.GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal))
         {
             Remarks = Remarks(builder, options),
         };
