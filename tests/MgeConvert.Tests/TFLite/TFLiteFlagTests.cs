@@ -68,34 +68,38 @@ public sealed class TFLiteFlagTests(ITestOutputHelper output)
         RunAgainstFixture(model);
     }
 
-    [Fact]
-    public void IntegerInputsWhenAnInputDataTypeIsGiven()
+    [Theory]
+    [InlineData("qint8", 0.125f, 0L)]
+    [InlineData("quint8", 0.125f, 128L)]
+    public void IntegerInputsWhenAnInputDataTypeIsGiven(string dtype, float scale, long zeroPoint)
     {
         ConversionOptions Options(string path) => new()
         {
             Output = path,
             RequireQuantize = true,
-            InputDataType = "qint8",
-            InputScales = [0.125f],
-            InputZeroPoints = [0],
+            InputDataType = dtype,
+            InputScales = [scale],
+            InputZeroPoints = [zeroPoint],
         };
         var model = Convert("quant/qconv_qat_tm", ModelFormat.TracedModule, Options);
 
+        var unsigned = dtype == "quint8";
         var g = Model.GetRootAsModel(new ByteBuffer(model.Model)).Subgraphs(0)!.Value;
         var input = g.Tensors(g.Inputs(0))!.Value;
-        Assert.Equal(TensorType.INT8, input.Type);
-        Assert.Equal(0.125f, input.Quantization!.Value.Scale(0));
+        Assert.Equal(unsigned ? TensorType.UINT8 : TensorType.INT8, input.Type);
+        Assert.Equal(scale, input.Quantization!.Value.Scale(0));
+        Assert.Equal(zeroPoint, input.Quantization!.Value.ZeroPoint(0));
         Assert.DoesNotContain(Operators(model.Model), o => o.Inputs.Any(t => t.Type == TensorType.FLOAT32 && t.Name == input.Name));
         Assert.Empty(QuantizedTfliteTests.IntegerProblems(model.Model));
 
         var x = model.Graph.Inputs[0];
         var real = FixtureCorpus.Load("quant/qconv_qat_tm").Inputs[0].Data.ToFloats();
-        var stored = real.Select(v => (double)Math.Clamp(Math.Round(v / 0.125, MidpointRounding.AwayFromZero), -128, 127)).ToArray();
-        var expected = ReferenceInterpreter.Run(model.Graph, new Dictionary<string, Tensor>
-        {
-            [x.Name] = Tensor.Create(x.DType, x.Shape, stored.Select(v => (sbyte)v).ToArray()),
-        })[model.Graph.Outputs[0].Name].ToDoubles();
-        var result = LiteRtOracle.Run([new LiteRtRun(model.Path, [("int8", x.Shape.ToIntArray(), stored)])])[0];
+        var stored = real.Select(v => Math.Clamp(Math.Round(v / scale, MidpointRounding.AwayFromZero) + zeroPoint, unsigned ? 0 : -128, unsigned ? 255 : 127)).ToArray();
+        var tensor = unsigned
+            ? Tensor.Create(x.DType, x.Shape, stored.Select(v => (byte)v).ToArray())
+            : Tensor.Create(x.DType, x.Shape, stored.Select(v => (sbyte)v).ToArray());
+        var expected = ReferenceInterpreter.Run(model.Graph, new Dictionary<string, Tensor> { [x.Name] = tensor })[model.Graph.Outputs[0].Name].ToDoubles();
+        var result = LiteRtOracle.Run([new LiteRtRun(model.Path, [(dtype.TrimStart('q'), x.Shape.ToIntArray(), stored)])])[0];
         Assert.Null(result.Error);
         var step = model.Graph.Outputs[0].Producer!.Input(0).DType.Quant!.Scale;
         AssertClose(expected, result.Outputs[0].Data, step * 1.0001);
