@@ -123,7 +123,9 @@ public sealed class IntegerizeQuantDequant : IPass
             var first = _integerOf[data.First(v => v is not null)!];
             var quantize = QuantizeConsumer(node.Output);
             var result = (quantize?.Op as Cast)?.To ?? ResultBeforeActivation(node) ?? (KeepsInputQuantization(node.Op) ? first.DType : null);
-            if (result is null || !Is8Bit(result) || (RequiresSameQuantization(node.Op) && first.DType != result))
+            // TFLite's integer kernels take one storage type throughout (int8 or uint8); casts convert between them.
+            if (result is null || !Is8Bit(result) || (RequiresSameQuantization(node.Op) && first.DType != result)
+                || data.Any(v => v is not null && _integerOf[v].DType.Element != result.Element))
             {
                 return false;
             }
@@ -235,7 +237,8 @@ public sealed class IntegerizeQuantDequant : IPass
             var w = node.Input(1);
             var bias = node.InputOrNull(2);
             if (input.DType.Quant is not { IsPerTensor: true } xq || WeightInfo(w) is not { } wInfo
-                || !Is8Bit(wInfo.Storage) || (wInfo.ZeroPoints?.Any(z => z != 0) ?? false)
+                || !Is8Bit(wInfo.Storage) || (wInfo.Storage == ElementType.Int8 && (wInfo.ZeroPoints?.Any(z => z != 0) ?? false))
+                || (wInfo.Storage == ElementType.UInt8 && (input.DType.Element != ElementType.UInt8 || !wInfo.IsPerTensor))
                 || bias is { IsConstant: false } || node.Inputs.Count > 3)
             {
                 return null;
@@ -244,6 +247,17 @@ public sealed class IntegerizeQuantDequant : IPass
             if (!wInfo.IsPerTensor && (wInfo.Axis ?? 0) != weightAxis)
             {
                 return null;
+            }
+
+            if (input.DType.Element == ElementType.UInt8 && wInfo.Storage == ElementType.Int8)
+            {
+                // uint8 kernels need uint8 weights, per tensor: the symmetric int8 grid shifted by 128 is exact.
+                if (!wInfo.IsPerTensor)
+                {
+                    return null;
+                }
+
+                wInfo = new QuantInfo("quint8", wInfo.QMin + 128, wInfo.QMax + 128, wInfo.Scales, [128]);
             }
 
             var weight = QuantizedConstant(w, wInfo with { Axis = wInfo.IsPerTensor ? null : weightAxis });
