@@ -137,6 +137,7 @@ public sealed class IntegerizeQuantDequant : IPass
                 Binary { Function: BinaryFunction.Add or BinaryFunction.Sub or BinaryFunction.Mul or BinaryFunction.Max or BinaryFunction.Min }
                     or Concat => ConstantsAsIntegers(node),
                 Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f } or Pool or GlobalPool => MappedInputs(node),
+                Unary { Function: UnaryFunction.Sigmoid or UnaryFunction.Tanh } u when HasFixedOutputRange(u.Function, result) => MappedInputs(node),
                 _ when IsValuePreserving(node.Op) => MappedInputs(node),
                 _ => null,
             };
@@ -342,6 +343,21 @@ public sealed class IntegerizeQuantDequant : IPass
 
             var quant = new QuantParams(scales, new long[scales.Length], scales.Length > 1 ? 0 : null);
             return new Value(graph.UniqueName(bias.Name + "_quantized"), Tensor.Create(new DataType(ElementType.Int32, quant), new Shape(channels), integers));
+        }
+
+        /// <summary>
+        /// LiteRT's 8-bit LOGISTIC and TANH only write a fixed output quantization (1/256 from 0, 1/128 around 0); other
+        /// parameters keep the op in float between a dequantize and a quantize.
+        /// </summary>
+        private static bool HasFixedOutputRange(UnaryFunction function, DataType result)
+        {
+            var (scale, zeroPoint) = function == UnaryFunction.Sigmoid ? (1f / 256, -128L) : (1f / 128, 0L);
+            if (result.Element == ElementType.UInt8)
+            {
+                zeroPoint += 128;
+            }
+
+            return result.Quant is { } q && q.Scale == scale && q.ZeroPoint == zeroPoint;
         }
 
         private static bool Is8Bit(DataType type) => type is { Quant.IsPerTensor: true } && Is8Bit(type.Element);
