@@ -135,8 +135,8 @@ public sealed class IntegerizeQuantDequant : IPass
                 Conv or ConvTranspose => WeightedInputs(node, first, weightAxis: node.Op is Conv ? 0 : 1),
                 Gemm { Alpha: 1f, Beta: 1f, TransA: false } g when node.Input(1).IsConstant => WeightedInputs(node, first, weightAxis: g.TransB ? 0 : 1),
                 Binary { Function: BinaryFunction.Add or BinaryFunction.Sub or BinaryFunction.Mul or BinaryFunction.Max or BinaryFunction.Min }
-                    or Concat => ConstantsAsIntegers(node),
-                Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f } or Pool or GlobalPool => MappedInputs(node),
+                    or Concat => ConstantsAsIntegers(node, result.Element),
+                Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f, Max: 6f or float.PositiveInfinity } or Pool or GlobalPool => MappedInputs(node),
                 Unary { Function: UnaryFunction.Sigmoid or UnaryFunction.Tanh } u when HasFixedOutputRange(u.Function, result) => MappedInputs(node),
                 _ when IsValuePreserving(node.Op) => MappedInputs(node),
                 _ => null,
@@ -154,7 +154,7 @@ public sealed class IntegerizeQuantDequant : IPass
         private DataType? ResultBeforeActivation(Node node)
         {
             if (KeepsInputQuantization(node.Op) || graph.Outputs.Contains(node.Output) || !_consumers.TryGetValue(node.Output, out var readers)
-                || readers.Count != 1 || readers[0] is not { Op: Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f } } activation)
+                || readers.Count != 1 || readers[0] is not { Op: Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f, Max: 6f or float.PositiveInfinity } } activation)
             {
                 return null;
             }
@@ -162,7 +162,7 @@ public sealed class IntegerizeQuantDequant : IPass
             return (QuantizeConsumer(activation.Output)?.Op as Cast)?.To;
         }
 
-        /// <summary>The quantize cast reading <paramref name="value"/>, or reading the relu that only reads it.</summary>
+        /// <summary>A quantize cast reading <paramref name="value"/>, if any.</summary>
         private Node? QuantizeConsumer(Value value)
         {
             if (!_consumers.TryGetValue(value, out var readers))
@@ -203,14 +203,13 @@ public sealed class IntegerizeQuantDequant : IPass
                 }
             }
 
-            _consumers[integer] = [.. _consumers.GetValueOrDefault(floatOutput, []).Where(r => !Removed.Contains(r))];
         }
 
         private List<Value?> MappedInputs(Node node) =>
             [.. node.Inputs.Select(v => v is { IsConstant: false } ? _integerOf[v] : v)];
 
-        /// <summary>Constant operands quantized with their QAT parameters; null when one has none.</summary>
-        private List<Value?>? ConstantsAsIntegers(Node node)
+        /// <summary>Constant operands quantized with their QAT (or stored) parameters, else symmetric over their range.</summary>
+        private List<Value?>? ConstantsAsIntegers(Node node, ElementType storage)
         {
             var inputs = new List<Value?>();
             foreach (var v in node.Inputs)
@@ -221,7 +220,7 @@ public sealed class IntegerizeQuantDequant : IPass
                     continue;
                 }
 
-                if ((WeightInfo(v) ?? SymmetricInt8(v)) is not { IsPerTensor: true } info || !Is8Bit(info.Storage))
+                if ((WeightInfo(v) ?? Symmetric(v, storage)) is not { IsPerTensor: true } info || info.Storage != storage)
                 {
                     return null;
                 }
@@ -289,11 +288,12 @@ public sealed class IntegerizeQuantDequant : IPass
             return new QuantInfo(name, min, max, q.Scales, q.ZeroPoints, q.Axis);
         }
 
-        /// <summary>Symmetric int8 over the constant's range, for a constant operand the model gave no quantization.</summary>
-        private static QuantInfo SymmetricInt8(Value constant)
+        /// <summary>Symmetric 8-bit over the constant's range, for a constant operand the model gave no quantization.</summary>
+        private static QuantInfo Symmetric(Value constant, ElementType storage)
         {
             var max = constant.Constant!.ToFloats().Select(MathF.Abs).DefaultIfEmpty(0f).Max();
-            return new QuantInfo("qint8", -127, 127, [max > 0 ? max / 127f : 1f], null);
+            float[] scale = [max > 0 ? max / 127f : 1f];
+            return storage == ElementType.UInt8 ? new QuantInfo("quint8", 1, 255, scale, [128]) : new QuantInfo("qint8", -127, 127, scale, null);
         }
 
         private Value QuantizedConstant(Value v, QuantInfo info)
