@@ -20,6 +20,7 @@ public sealed class CliTfliteSummaryTests : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("2 TRANSPOSE (2 for input/output layout, 0 for layout between ops)", run.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\d+ of \d+ operators compute on quantized integers", run.Out);
         Assert.Equal(["q.tflite"], _dir.Files());
     }
 

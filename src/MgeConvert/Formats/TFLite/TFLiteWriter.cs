@@ -7,8 +7,15 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
 {
     public ModelFormat Format => ModelFormat.TFLite;
 
-    /// <summary>Statistics of the last <see cref="Prepare"/> call.</summary>
-    public TFLiteWriteReport? LastReport { get; private set; }
+    // Per flow of execution: one writer instance (the registry's) serves concurrent conversions.
+    private readonly AsyncLocal<TFLiteWriteReport?> _lastReport = new();
+
+    /// <summary>Statistics of the last <see cref="Prepare"/> call made by the calling thread / async flow.</summary>
+    public TFLiteWriteReport? LastReport
+    {
+        get => _lastReport.Value;
+        private set => _lastReport.Value = value;
+    }
 
     public IReadOnlyList<string> LastNotes => LastReport is { } r
         ? [$"{r.Operators} operators, {r.OperatorCounts.GetValueOrDefault("TRANSPOSE")} TRANSPOSE "
@@ -52,6 +59,13 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
     private static List<string> Remarks(TFLiteModelBuilder builder, ConversionOptions options)
     {
         var remarks = new List<string>();
+        var integerOps = builder.Operators.Count(o => o.Code != Schema.BuiltinOperator.QUANTIZE
+            && o.Outputs.Any(i => builder.Tensors[i].Type is Schema.TensorType.INT8 or Schema.TensorType.UINT8 or Schema.TensorType.INT16));
+        if (integerOps > 0)
+        {
+            remarks.Add($"{integerOps} of {builder.Operators.Count} operators compute on quantized integers");
+        }
+
         if (options.UseInt64Bias && !builder.Tensors.Any(t => t.Type == Schema.TensorType.INT64 && t.Quantization is not null))
         {
             remarks.Add("--use_int64_bias: no 16-bit activations, so biases stay int32 (LiteRT's 8-bit kernels take int32 biases only)");
