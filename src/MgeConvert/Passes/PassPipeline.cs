@@ -65,7 +65,7 @@ public sealed class PassPipeline
             };
             IPass[] first = options.RemoveRelu ? [new RemoveRelu()] : [];
             return new PassPipeline(options.RequireQuantize
-                ? [.. first, new Quantization.MaterializeFakeQuant(), integerize, .. standard.Passes]
+                ? [.. first, new Quantization.MaterializeFakeQuant { Include16Bit = true }, integerize, .. standard.Passes]
                 : [.. first, integerize, .. standard.Passes]);
         }
 

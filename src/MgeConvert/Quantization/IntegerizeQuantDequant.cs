@@ -51,7 +51,7 @@ public sealed class IntegerizeQuantDequant : IPass
             foreach (var input in graph.Inputs.ToList())
             {
                 if (graph.Outputs.Contains(input) || !_consumers.TryGetValue(input, out var readers) || readers.Count != 1
-                    || readers[0] is not { Op: Cast { To: { IsQuantized: true } to } } quantize || !Is8Bit(to))
+                    || readers[0] is not { Op: Cast { To: { IsQuantized: true } to } } quantize || !IsActivation(to))
                 {
                     continue;
                 }
@@ -95,7 +95,7 @@ public sealed class IntegerizeQuantDequant : IPass
         private void VisitCast(Node node, Cast cast)
         {
             var input = node.Input(0);
-            if (cast.To.IsFloat && input.DType.IsQuantized && Is8Bit(input.DType))
+            if (cast.To.IsFloat && input.DType.IsQuantized && IsActivation(input.DType))
             {
                 _integerOf[node.Output] = input;
             }
@@ -124,7 +124,7 @@ public sealed class IntegerizeQuantDequant : IPass
             var quantize = QuantizeConsumer(node.Output);
             var result = (quantize?.Op as Cast)?.To ?? ResultBeforeActivation(node) ?? (KeepsInputQuantization(node.Op) ? first.DType : null);
             // TFLite's integer kernels take one storage type throughout (int8 or uint8); casts convert between them.
-            if (result is null || !Is8Bit(result) || (RequiresSameQuantization(node.Op) && first.DType != result)
+            if (result is null || !IsActivation(result) || (RequiresSameQuantization(node.Op) && first.DType != result)
                 || data.Any(v => v is not null && _integerOf[v].DType.Element != result.Element))
             {
                 return false;
@@ -293,7 +293,12 @@ public sealed class IntegerizeQuantDequant : IPass
         {
             var max = constant.Constant!.ToFloats().Select(MathF.Abs).DefaultIfEmpty(0f).Max();
             float[] scale = [max > 0 ? max / 127f : 1f];
-            return storage == ElementType.UInt8 ? new QuantInfo("quint8", 1, 255, scale, [128]) : new QuantInfo("qint8", -127, 127, scale, null);
+            return storage switch
+            {
+                ElementType.UInt8 => new QuantInfo("quint8", 1, 255, scale, [128]),
+                ElementType.Int16 => new QuantInfo("int16", -32767, 32767, [max > 0 ? max / 32767f : 1f], null),
+                _ => new QuantInfo("qint8", -127, 127, scale, null),
+            };
         }
 
         private Value QuantizedConstant(Value v, QuantInfo info)
@@ -320,8 +325,14 @@ public sealed class IntegerizeQuantDequant : IPass
             }
 
             var dtype = new DataType(info.Storage, quant);
-            var bytes = integers.Select(q => info.Storage == ElementType.Int8 ? unchecked((byte)(sbyte)q) : (byte)q).ToArray();
-            return new Value(graph.UniqueName(v.Name + "_quantized"), new Tensor(dtype, v.Shape, bytes));
+            var tensor = info.Storage switch
+            {
+                ElementType.Int8 => Tensor.Create(dtype, v.Shape, integers.Select(q => (sbyte)q).ToArray()),
+                ElementType.UInt8 => Tensor.Create(dtype, v.Shape, integers.Select(q => (byte)q).ToArray()),
+                ElementType.Int16 => Tensor.Create(dtype, v.Shape, integers.Select(q => (short)q).ToArray()),
+                _ => throw new ArgumentOutOfRangeException(nameof(info), info.Storage, "not an activation storage type"),
+            };
+            return new Value(graph.UniqueName(v.Name + "_quantized"), tensor);
         }
 
         private Value QuantizedBias(Value bias, float inputScale, float[] weightScales)
@@ -360,7 +371,9 @@ public sealed class IntegerizeQuantDequant : IPass
             return result.Quant is { } q && q.Scale == scale && q.ZeroPoint == zeroPoint;
         }
 
-        private static bool Is8Bit(DataType type) => type is { Quant.IsPerTensor: true } && Is8Bit(type.Element);
+        /// <summary>Activation types of LiteRT's integer kernels: per-tensor int8/uint8, or int16 with zero point 0.</summary>
+        private static bool IsActivation(DataType type) => type is { Quant: { IsPerTensor: true } q }
+            && (Is8Bit(type.Element) || (type.Element == ElementType.Int16 && q.ZeroPoint == 0));
 
         private static bool Is8Bit(ElementType type) => type is ElementType.Int8 or ElementType.UInt8;
 

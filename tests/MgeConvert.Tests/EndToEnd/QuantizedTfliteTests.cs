@@ -109,7 +109,7 @@ public class QuantizedTfliteTests(ITestOutputHelper output)
     }
 
     /// <summary>What keeps a written model from being an integer model: float tensors inside, float biases or weights.</summary>
-    internal static List<string> IntegerProblems(byte[] model)
+    internal static List<string> IntegerProblems(byte[] model, bool allowInt64Bias = false)
     {
         var problems = new List<string>();
         var m = Model.GetRootAsModel(new ByteBuffer(model));
@@ -133,14 +133,15 @@ public class QuantizedTfliteTests(ITestOutputHelper output)
                 {
                     problems.Add($"{code} uses float tensor {t.Name}");
                 }
-                else if (t.Type is TensorType.INT8 or TensorType.UINT8 && t.Quantization is not { ScaleLength: > 0 })
+                else if (t.Type is TensorType.INT8 or TensorType.UINT8 or TensorType.INT16 && t.Quantization is not { ScaleLength: > 0 })
                 {
                     problems.Add($"{code} tensor {t.Name} has no quantization");
                 }
             }
 
             if (code is BuiltinOperator.CONV_2D or BuiltinOperator.DEPTHWISE_CONV_2D or BuiltinOperator.FULLY_CONNECTED
-                && op.InputsLength > 2 && op.Inputs(2) >= 0 && g.Tensors(op.Inputs(2))!.Value.Type != TensorType.INT32)
+                && op.InputsLength > 2 && op.Inputs(2) >= 0
+                && g.Tensors(op.Inputs(2))!.Value.Type is not TensorType.INT32 && !(allowInt64Bias && g.Tensors(op.Inputs(2))!.Value.Type == TensorType.INT64))
             {
                 problems.Add($"{code} bias is {g.Tensors(op.Inputs(2))!.Value.Type}");
             }

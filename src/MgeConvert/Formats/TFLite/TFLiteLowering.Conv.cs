@@ -297,9 +297,10 @@ internal sealed partial class TFLiteLowering
             var q = TFLiteTypes.Quantization(data.DType.Quant is { IsPerTensor: false } qp
                 ? new DataType(data.DType.Element, new QuantParams(qp.Scales, qp.ZeroPoints, 0))
                 : data.DType);
-            if (_options.UseInt64Bias && data.DType is { IsQuantized: true, Element: ElementType.Int32 } && x.DType.Element == ElementType.Int16)
+            if (data.DType is { IsQuantized: true, Element: ElementType.Int32 } && x.DType.Element == ElementType.Int16)
             {
-                // --use_int64_bias: 16-bit activations accumulate in 64 bits; LiteRT's 8-bit kernels accept only int32.
+                // 16-bit activations accumulate in 64 bits: LiteRT's 16x8 kernels need int64 biases (what --use_int64_bias
+                // asks for; its 8-bit kernels accept only int32, so the flag changes nothing else).
                 var wide = MemoryMarshal.AsBytes(flat.ToInt64s().AsSpan()).ToArray();
                 return _b.AddTensor(bias.Name, TensorType.INT64, [(int)channels], q, wide);
             }

@@ -68,7 +68,7 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
 
         if (options.UseInt64Bias && !builder.Tensors.Any(t => t.Type == Schema.TensorType.INT64 && t.Quantization is not null))
         {
-            remarks.Add("--use_int64_bias: no 16-bit activations, so biases stay int32 (LiteRT's 8-bit kernels take int32 biases only)");
+            remarks.Add("--use_int64_bias: no 16-bit activations, so biases stay int32 (LiteRT's 8-bit kernels take int32 biases only; 16-bit ones always get int64)");
         }
 
         return remarks;
