@@ -5,12 +5,14 @@ using MgeConvert.Passes;
 namespace MgeConvert.Quantization;
 
 /// <summary>
-/// Turns a quantize/dequantize graph (as <see cref="MaterializeFakeQuant"/> leaves a QAT model) into integer
-/// ops: an op whose computed inputs are all dequantized 8-bit values and whose result is quantized again reads
-/// and writes the integers directly. Its weights are quantized with their QAT parameters, its bias to int32 with
-/// scale input scale · weight scale. Ops that only move or select values (relu, max pooling, reshapes, concat)
-/// keep their input's quantization. What stays float keeps its dequantize/quantize casts, so a writer emits
-/// QUANTIZE/DEQUANTIZE only where integer and float parts meet (normally the graph inputs and outputs).
+/// Turns a quantize/dequantize graph (as <see cref="MaterializeFakeQuant"/> leaves a QAT model, or a quantized .mge
+/// reads) into integer ops: an op whose computed inputs are all dequantized integers (int8/uint8, or symmetric
+/// int16) and whose result is quantized again reads and writes the integers directly. Its weights are quantized
+/// with their QAT parameters (or the stored integers they were read from), its bias to int32 with scale input scale
+/// · weight scale. Ops that only move or select values (relu, pooling, reshapes, concat) keep their input's
+/// quantization; sigmoid, tanh and softmax only when the result has the fixed range LiteRT's kernels write. What
+/// stays float keeps its dequantize/quantize casts, so a writer emits QUANTIZE/DEQUANTIZE only where integer and
+/// float parts meet (normally the graph inputs and outputs, and requantizations between two scales).
 /// With <see cref="IntegerInputs"/>, a graph input read only by a quantize cast becomes integer typed itself.
 /// </summary>
 public sealed class IntegerizeQuantDequant : IPass
@@ -20,7 +22,7 @@ public sealed class IntegerizeQuantDequant : IPass
     public string Name => "integerize-quant-dequant";
 
     public string Description =>
-        "replaces dequantize -> float op -> quantize by the op on quantized integers (int8/uint8 activations, int32 bias)";
+        "replaces dequantize -> float op -> quantize by the op on quantized integers (int8/uint8/int16 activations, int32 bias)";
 
     public void Run(Graph graph, PassContext context)
     {
@@ -138,6 +140,7 @@ public sealed class IntegerizeQuantDequant : IPass
                     or Concat => ConstantsAsIntegers(node, result.Element),
                 Unary { Function: UnaryFunction.Relu } or Clip { Min: 0f, Max: 6f or float.PositiveInfinity } or Pool or GlobalPool => MappedInputs(node),
                 Unary { Function: UnaryFunction.Sigmoid or UnaryFunction.Tanh } u when HasFixedOutputRange(u.Function, result) => MappedInputs(node),
+                Softmax s when IsLastAxis(s.Axis, node.Output.Shape.Rank) && HasFixedOutputRange(UnaryFunction.Sigmoid, result) => MappedInputs(node),
                 _ when IsValuePreserving(node.Op) => MappedInputs(node),
                 _ => null,
             };
@@ -356,8 +359,10 @@ public sealed class IntegerizeQuantDequant : IPass
             return new Value(graph.UniqueName(bias.Name + "_quantized"), Tensor.Create(new DataType(ElementType.Int32, quant), new Shape(channels), integers));
         }
 
+        private static bool IsLastAxis(long axis, int rank) => axis == rank - 1 || axis == -1;
+
         /// <summary>
-        /// LiteRT's 8-bit LOGISTIC and TANH only write a fixed output quantization (1/256 from 0, 1/128 around 0); other
+        /// LiteRT's 8-bit LOGISTIC, SOFTMAX (like LOGISTIC) and TANH only write a fixed output quantization (1/256 from 0, 1/128 around 0); other
         /// parameters keep the op in float between a dequantize and a quantize.
         /// </summary>
         private static bool HasFixedOutputRange(UnaryFunction function, DataType result)

@@ -73,6 +73,15 @@ public sealed class TFLiteSyntheticQatTests
     }
 
     [Fact]
+    public void SoftmaxWithTheFixedOutputRangeIsAnInt8Softmax()
+    {
+        var bytes = ConvertAndCompare(QatSoftmax, 1f / 256);
+
+        Assert.Empty(QuantizedTfliteTests.IntegerProblems(bytes));
+        Assert.Equal(TensorType.INT8, TFLiteFlagTests.Operators(bytes).Single(o => o.Code == BuiltinOperator.SOFTMAX).Output.Type);
+    }
+
+    [Fact]
     public void SigmoidWithOtherOutputParametersStaysFloatBetweenQuantizeOps()
     {
         var bytes = ConvertAndCompare(() => QatSigmoid(0.01f, 0), 0.01f);
@@ -139,6 +148,17 @@ public sealed class TFLiteSyntheticQatTests
     {
         var random = new Random(3);
         return Tensor.FromFloats(shape, [.. Enumerable.Range(0, (int)shape.ElementCount).Select(_ => (float)((random.NextDouble() * 12) - 6))]);
+    }
+
+    private static Graph QatSoftmax()
+    {
+        var b = new GraphBuilder("softmax");
+        var x = b.Input("x", DataType.Float32, new Shape(2, 10));
+        QuantAnnotations.Set(x, new QuantInfo("qint8", -128, 127, [0.05f], null));
+        var y = b.ApplyNamed("softmax", ["y"], new Softmax(1), x)[0];
+        QuantAnnotations.Set(y, new QuantInfo("qint8", -128, 127, [1f / 256], [-128]));
+        b.Output(y);
+        return b.Graph;
     }
 
     private static Graph QatLinear()
