@@ -137,11 +137,25 @@ public sealed class TFLiteFlagTests(ITestOutputHelper output)
         {
             Assert.Equal("MTK_TRANSPOSE_CONV", o.CustomCode);
             Assert.Equal(CustomOptionsFormat.FLEXBUFFERS, o.Raw.CustomOptionsFormat);
-            var options = o.Raw.GetCustomOptionsArray();
-            Assert.Equal(4, options[^1]);
-            Assert.Equal((9 << 2) | 2, options[^2]);
             Assert.Equal(4, o.Inputs.Count);
         });
+        var decoded = FlexBufferDecoder.Decode([.. custom.Select(o => o.Raw.GetCustomOptionsArray())]);
+        var plainOptions = Operators(plain.Model).Where(o => o.Code == BuiltinOperator.TRANSPOSE_CONV)
+            .Select(o => o.Raw.BuiltinOptionsAsTransposeConvOptions()).ToList();
+        for (var i = 0; i < custom.Count; i++)
+        {
+            var map = decoded[i];
+            output.WriteLine(map.GetRawText());
+            Assert.Equal(7, map.EnumerateObject().Count());
+            Assert.Equal((int)plainOptions[i].Padding, map.GetProperty("PaddingType").GetInt32());
+            Assert.Equal(plainOptions[i].StrideH, map.GetProperty("stride_height").GetInt32());
+            Assert.Equal(plainOptions[i].StrideW, map.GetProperty("stride_width").GetInt32());
+            Assert.Equal((int)plainOptions[i].FusedActivationFunction, map.GetProperty("activation").GetInt32());
+            Assert.Equal(1, map.GetProperty("depth_multiplier").GetInt32());
+            Assert.Equal(1, map.GetProperty("dilation_height_factor").GetInt32());
+            Assert.Equal(1, map.GetProperty("dilation_width_factor").GetInt32());
+        }
+
         Assert.Equal(deconvs, mtk.Report.OperatorCounts["MTK_TRANSPOSE_CONV"]);
     }
 
