@@ -51,11 +51,24 @@ public sealed class PassPipeline
 
     /// <summary>
     /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
-    /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize.
+    /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
+    /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize).
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
         var standard = Standard(target, options.FuseBn);
+        if (target == ModelFormat.TFLite)
+        {
+            var integerize = new Quantization.IntegerizeQuantDequant
+            {
+                IntegerInputs = options.RequireQuantize && options.InputDataType is not null && options.InputScales is { Count: > 0 },
+            };
+            IPass[] first = options.RemoveRelu ? [new RemoveRelu()] : [];
+            return new PassPipeline(options.RequireQuantize
+                ? [.. first, new Quantization.MaterializeFakeQuant { Include16Bit = true }, integerize, .. standard.Passes]
+                : [.. first, integerize, .. standard.Passes]);
+        }
+
         if (target != ModelFormat.TorchScript && !(options.RequireQuantize && target == ModelFormat.Onnx))
         {
             return standard;

@@ -19,6 +19,9 @@ public sealed class MaterializeFakeQuant : IPass
     public string Description =>
         "fake-quantizes annotated constants and wraps fake-quantized 8-bit activations in quantize/dequantize pairs";
 
+    /// <summary>Also wraps symmetric int16 activations (TFLite's 16x8 kernels; ONNX quantizes 16 bits only from opset 21).</summary>
+    public bool Include16Bit { get; init; }
+
     public void Run(Graph graph, PassContext context)
     {
         var values = graph.Inputs
@@ -38,7 +41,8 @@ public sealed class MaterializeFakeQuant : IPass
                 value.SetConstant(FakeQuant.Apply(data, info));
                 context.Note($"fake-quantized weight {value.Name} ({info.DTypeName})");
             }
-            else if (info.IsPerTensor && info.Storage is ElementType.Int8 or ElementType.UInt8 && value.DType.IsFloat
+            else if (info.IsPerTensor && (info.Storage is ElementType.Int8 or ElementType.UInt8 || (Include16Bit && IsSymmetric16Bit(info)))
+                && value.DType.IsFloat
                 && !IsAlreadyQuantized(value, info))
             {
                 WrapInQuantDequant(graph, value, info);
@@ -52,6 +56,8 @@ public sealed class MaterializeFakeQuant : IPass
             graph.SortTopologically();
         }
     }
+
+    private static bool IsSymmetric16Bit(QuantInfo info) => info.Storage == ElementType.Int16 && (info.ZeroPoints ?? [0]).All(z => z == 0);
 
     /// <summary>A dequantized value, or an alias (Identity, Dropout) of a value with the same quantization, needs no more rounding.</summary>
     private static bool IsAlreadyQuantized(Value value, QuantInfo info) => value.Producer switch

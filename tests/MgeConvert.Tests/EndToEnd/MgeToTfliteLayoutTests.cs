@@ -1,5 +1,4 @@
 using MgeConvert.Formats;
-using MgeConvert.Formats.Mge;
 using MgeConvert.Formats.TFLite;
 using MgeConvert.Passes;
 using MgeConvert.Tests.Support;
@@ -11,17 +10,22 @@ namespace MgeConvert.Tests.EndToEnd;
 public class MgeToTfliteLayoutTests(ITestOutputHelper output)
 {
     private static readonly string[] CnnPrefixes =
-        ["nets/conv_bn_relu_pool_linear_", "nets/resnet_tiny_", "nets/mobile_tiny_", "ops_mge/conv"];
+        ["nets/conv_bn_relu_pool_linear_", "nets/resnet_tiny_", "nets/mobile_tiny_", "ops_mge/conv", "ops_tm/conv", "quant/"];
 
     [Fact]
-    public void CnnFixturesHaveNoInternalTransposes()
+    public void CnnFixturesHaveNoInternalTransposes() => CheckCnnFixtures("mge", 20);
+
+    [Fact]
+    public void TracedModuleCnnFixturesHaveNoInternalTransposes() => CheckCnnFixtures("tm", 15);
+
+    private void CheckCnnFixtures(string kind, int minimum)
     {
         var failures = new List<string>();
         var checkedCount = 0;
-        foreach (var fixture in FixtureCorpus.Cases(c => c.Kind == "mge" && c.ExpectOk && CnnPrefixes.Any(p => c.Id.StartsWith(p, StringComparison.Ordinal))))
+        foreach (var fixture in FixtureCorpus.Cases(c => c.Kind == kind && c.ExpectOk && CnnPrefixes.Any(p => c.Id.StartsWith(p, StringComparison.Ordinal))))
         {
-            var options = new ConversionOptions { Output = "model.tflite" };
-            var graph = new MgeReader().Read(fixture.ModelPath, options).Graph;
+            var options = new ConversionOptions { Output = "model.tflite", RequireQuantize = fixture.Precision == "qat" };
+            var graph = new Converter().Read(fixture.ModelPath, kind == "mge" ? ModelFormat.Mge : ModelFormat.TracedModule, options).Graph;
             PassPipeline.Standard(ModelFormat.TFLite, options).Run(graph);
             var writer = new TFLiteWriter();
             writer.Convert(graph, options);
@@ -37,7 +41,7 @@ public class MgeToTfliteLayoutTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"layout: {checkedCount} CNN fixtures checked, {failures.Count} with internal transposes");
-        Assert.True(checkedCount >= 20, $"only {checkedCount} CNN fixtures found");
+        Assert.True(checkedCount >= minimum, $"only {checkedCount} CNN fixtures found");
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 }

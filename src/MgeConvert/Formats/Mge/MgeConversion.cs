@@ -93,6 +93,10 @@ internal sealed class MgeConversion(string file, MgeDump dump, GraphBuilder buil
             _dequantized[v] = f = v.Constant is { DType.Element: ElementType.Int32 } bias
                 ? Constant(Tensor.FromFloats(bias.Shape, bias.Dequantize()), v.Name)
                 : Apply(new Cast(DataType.Float32), v);
+            if (f.IsConstant && v.IsConstant)
+            {
+                Quantization.DequantizedConstants.Set(f, v.DType);
+            }
         }
 
         return f;

@@ -168,8 +168,17 @@ internal sealed partial class TFLiteLowering
             var groupBias = groups == 1 ? biasTensor : _b.AddFloatConstant($"{node.Name}_bias{g}", [groupShape[3]],
                 [.. BiasValues(bias, outChannels).Skip(g * groupShape[3]).Take(groupShape[3])]);
             var shape = _b.AddInt32Vector($"{target.Name}_shape", groupShape);
-            _b.AddOperator(BuiltinOperator.TRANSPOSE_CONV, [shape.Index, weight.Index, inputs[g].Index, groupBias.Index], [target.Index],
-                BuiltinOptions.TransposeConvOptions, fb => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, fused).Value);
+            int[] operands = [shape.Index, weight.Index, inputs[g].Index, groupBias.Index];
+            if (_options.Mtk)
+            {
+                _b.AddCustomOperator(MtkTransposeConv, operands, [target.Index], MtkTransposeConvOptions(padding, sw, sh, fused));
+            }
+            else
+            {
+                _b.AddOperator(BuiltinOperator.TRANSPOSE_CONV, operands, [target.Index],
+                    BuiltinOptions.TransposeConvOptions, fb => TransposeConvOptions.CreateTransposeConvOptions(fb, padding, sw, sh, fused).Value);
+            }
+
             groupOutputs.Add(target.Index);
         }
 
@@ -202,6 +211,25 @@ internal sealed partial class TFLiteLowering
             _values[node.Output] = _values[result];
         }
     }
+
+    /// <summary>--mtk: MediaTek's NeuroPilot runtime takes transposed convolutions as this custom operator.</summary>
+    private const string MtkTransposeConv = "MTK_TRANSPOSE_CONV";
+
+    /// <summary>
+    /// The custom options of MTK_TRANSPOSE_CONV, the keys mgeconvert writes. Padding and activation are the TFLite
+    /// enum values; dilation is 1 because a dilated kernel was already spread out.
+    /// </summary>
+    private static byte[] MtkTransposeConvOptions(Padding padding, int strideW, int strideH, ActivationFunctionType activation) =>
+        FlexBufferMap.Encode(new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["PaddingType"] = (int)padding,
+            ["stride_height"] = strideH,
+            ["stride_width"] = strideW,
+            ["depth_multiplier"] = 1,
+            ["dilation_height_factor"] = 1,
+            ["dilation_width_factor"] = 1,
+            ["activation"] = (int)activation,
+        });
 
     /// <summary>A transposed-convolution kernel with (dilation - 1) zeros between taps: the same operator without dilation.</summary>
     private static Value DilatedKernel(Value w, long[] dilations)
@@ -269,9 +297,10 @@ internal sealed partial class TFLiteLowering
             var q = TFLiteTypes.Quantization(data.DType.Quant is { IsPerTensor: false } qp
                 ? new DataType(data.DType.Element, new QuantParams(qp.Scales, qp.ZeroPoints, 0))
                 : data.DType);
-            if (_options.UseInt64Bias && data.DType is { IsQuantized: true, Element: ElementType.Int32 })
+            if (data.DType is { IsQuantized: true, Element: ElementType.Int32 } && x.DType.Element == ElementType.Int16)
             {
-                // --use_int64_bias: 16-bit activations accumulate in 64 bits.
+                // 16-bit activations accumulate in 64 bits: LiteRT's 16x8 kernels need int64 biases (what --use_int64_bias
+                // asks for; its 8-bit kernels accept only int32, so the flag changes nothing else).
                 var wide = MemoryMarshal.AsBytes(flat.ToInt64s().AsSpan()).ToArray();
                 return _b.AddTensor(bias.Name, TensorType.INT64, [(int)channels], q, wide);
             }
@@ -424,6 +453,12 @@ internal sealed partial class TFLiteLowering
 
         var (act, result) = TakeActivation(node);
         int sw = (int)p.Strides[1], sh = (int)p.Strides[0], kw = (int)p.Kernel[1], kh = (int)p.Kernel[0];
+        if (_options.Mtk && kh == x.Shape[2] && kw == x.Shape[3] && p.Pads.All(v => v == 0))
+        {
+            // --mtk: a window covering the whole input is written with stride 1, as mgeconvert does for MTK.
+            (sw, sh) = (1, 1);
+        }
+
         var code = isMax ? BuiltinOperator.MAX_POOL_2D : BuiltinOperator.AVERAGE_POOL_2D;
         if (!needsCorrection)
         {
@@ -469,8 +504,27 @@ internal sealed partial class TFLiteLowering
             throw new NotExpressibleException("global pooling needs a 4-D input");
         }
 
-        EmitReduce(node.Output, Get(x, Layout.Nhwc), [1, 2], true, Layout.Nhwc,
-            p.Kind == PoolKind.Max ? BuiltinOperator.REDUCE_MAX : BuiltinOperator.MEAN);
+        LowerWholeInputPool(node, x, p.Kind);
+    }
+
+    /// <summary>
+    /// Pooling over all of H×W: MEAN/REDUCE_MAX, or with --mtk a pooling window of the input's size with stride 1
+    /// (mgeconvert's MTK global pooling).
+    /// </summary>
+    private void LowerWholeInputPool(Node node, Value x, PoolKind kind)
+    {
+        if (!_options.Mtk || x.Shape[2] < 0 || x.Shape[3] < 0)
+        {
+            EmitReduce(node.Output, Get(x, Layout.Nhwc), [1, 2], true, Layout.Nhwc,
+                kind == PoolKind.Max ? BuiltinOperator.REDUCE_MAX : BuiltinOperator.MEAN);
+            return;
+        }
+
+        int kh = (int)x.Shape[2], kw = (int)x.Shape[3];
+        var input = Get(x, Layout.Nhwc);
+        var output = Output(node.Output, Layout.Nhwc);
+        _b.AddOperator(kind == PoolKind.Max ? BuiltinOperator.MAX_POOL_2D : BuiltinOperator.AVERAGE_POOL_2D, [input.Index], [output.Index],
+            BuiltinOptions.Pool2DOptions, fb => Pool2DOptions.CreatePool2DOptions(fb, Padding.VALID, 1, 1, kw, kh, ActivationFunctionType.NONE).Value);
     }
 
     private void LowerAdaptivePool(Node node, AdaptivePool p)
@@ -484,8 +538,7 @@ internal sealed partial class TFLiteLowering
         var code = p.Kind == PoolKind.Max ? BuiltinOperator.MAX_POOL_2D : BuiltinOperator.AVERAGE_POOL_2D;
         if (p.OutputSize.All(s => s == 1))
         {
-            EmitReduce(node.Output, Get(x, Layout.Nhwc), [1, 2], true, Layout.Nhwc,
-                p.Kind == PoolKind.Max ? BuiltinOperator.REDUCE_MAX : BuiltinOperator.MEAN);
+            LowerWholeInputPool(node, x, p.Kind);
             return;
         }
 

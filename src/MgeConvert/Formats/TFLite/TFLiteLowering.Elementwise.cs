@@ -345,6 +345,9 @@ internal sealed partial class TFLiteLowering
         if (c is null || perColumn)
         {
             TFLiteTensor? bias = c is null ? null
+                : c.DType.IsQuantized && a.DType.Element == ElementType.Int16
+                    ? _b.AddTensor(c.Name, TensorType.INT64, [n], TFLiteTypes.Quantization(c.DType),
+                        System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.Constant!.ToInt64s().AsSpan()).ToArray())
                 : c.DType.IsQuantized
                     ? _b.AddTensor(c.Name, ElementTypeOf(c), [n], TFLiteTypes.Quantization(c.DType), c.Constant!.Bytes)
                     : _b.AddFloatConstant(c.Name, [n], [.. c.Constant!.ToFloats().Select(v => v * g.Beta)]);

@@ -57,8 +57,11 @@ internal sealed partial class TFLiteLowering
             return t.Index;
         }
 
+        // Through float, as LowerCast requantizes: XNNPack's integer requantization can land a step off MegEngine's.
+        var real = _b.AddTensor($"{t.Name}_real", TensorType.FLOAT32, t.Shape, signature: t.Signature);
         var requantized = _b.AddTensor($"{t.Name}_requantized", t.Type, t.Shape, new TFLiteQuantization([q.Scale], [q.ZeroPoint], 0));
-        _b.AddOperator(BuiltinOperator.QUANTIZE, [t.Index], [requantized.Index]);
+        _b.AddOperator(BuiltinOperator.DEQUANTIZE, [t.Index], [real.Index]);
+        _b.AddOperator(BuiltinOperator.QUANTIZE, [real.Index], [requantized.Index]);
         return requantized.Index;
     }
 

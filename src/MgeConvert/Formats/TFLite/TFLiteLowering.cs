@@ -8,7 +8,8 @@ namespace MgeConvert.Formats.TFLite;
 /// <summary>
 /// Lowers an IR graph to one TFLite subgraph. 4-D activations are computed channels-last: every value is
 /// kept in the layout its producer made, and a TRANSPOSE is added only where a consumer needs the other
-/// layout (graph inputs/outputs keep the IR's NCHW interface).
+/// layout (graph inputs/outputs keep the IR's NCHW interface). With --disable_nhwc only the kernels that
+/// require channels-last (convolution, pooling, resize) see NHWC; everything else stays NCHW.
 /// </summary>
 internal sealed partial class TFLiteLowering
 {
@@ -30,7 +31,7 @@ internal sealed partial class TFLiteLowering
         _options = options;
         _consumers = graph.Consumers();
         _graphOutputs = [.. graph.Outputs];
-        _channelsLastInputs = graph.Nodes.Any(n => n.Op is Conv or ConvTranspose or Pool or GlobalPool or AdaptivePool or Resize);
+        _channelsLastInputs = !options.DisableNhwc && graph.Nodes.Any(n => n.Op is Conv or ConvTranspose or Pool or GlobalPool or AdaptivePool or Resize);
     }
 
     /// <summary>TRANSPOSE ops added for graph inputs and outputs.</summary>
@@ -166,9 +167,9 @@ internal sealed partial class TFLiteLowering
         return lowered.IsGraphInput && _channelsLastInputs && v.Shape.Rank == 4 ? Layout.Nhwc : lowered.Native;
     }
 
-    /// <summary>NHWC when some computed 4-D input already lives channels-last.</summary>
+    /// <summary>NHWC when some computed 4-D input already lives channels-last (never with --disable_nhwc).</summary>
     private Layout ChooseLayout(IEnumerable<Value?> inputs, int outputRank) =>
-        outputRank == 4 && inputs.Any(v => v is { IsConstant: false } && v.Shape.Rank == 4 && NativeLayout(v) == Layout.Nhwc)
+        !_options.DisableNhwc && outputRank == 4 && inputs.Any(v => v is { IsConstant: false } && v.Shape.Rank == 4 && NativeLayout(v) == Layout.Nhwc)
             ? Layout.Nhwc
             : Layout.Ir;
 

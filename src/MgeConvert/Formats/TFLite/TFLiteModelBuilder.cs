@@ -40,19 +40,26 @@ internal sealed class TFLiteModelBuilder
         Func<FlatBufferBuilder, int>? options = null) =>
         Operators.Add(new TFLiteOperator(code, inputs, outputs, optionsType, options));
 
+    public void AddCustomOperator(string customCode, int[] inputs, int[] outputs, byte[] flexBufferOptions) =>
+        Operators.Add(new TFLiteOperator(BuiltinOperator.CUSTOM, inputs, outputs, BuiltinOptions.NONE, null)
+        {
+            CustomCode = customCode,
+            CustomOptions = flexBufferOptions,
+        });
+
     public byte[] Serialize(string graphName, string description)
     {
         // Sized for all weights up front: growing the builder copies everything written so far.
         var payload = Tensors.Sum(t => (long)(t.Data?.Length ?? 0) + 16) + (Tensors.Count * 128L) + (Operators.Count * 96L) + (1 << 16);
         var fb = new FlatBufferBuilder((int)Math.Min(payload, int.MaxValue - 64));
-        var codes = new List<BuiltinOperator>();
-        var codeIndex = new Dictionary<BuiltinOperator, int>();
+        var codes = new List<TFLiteOperator>();
+        var codeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var op in Operators)
         {
-            if (!codeIndex.ContainsKey(op.Code))
+            if (!codeIndex.ContainsKey(op.Key))
             {
-                codeIndex[op.Code] = codes.Count;
-                codes.Add(op.Code);
+                codeIndex[op.Key] = codes.Count;
+                codes.Add(op);
             }
         }
 
@@ -69,7 +76,7 @@ internal sealed class TFLiteModelBuilder
         }
 
         var tensorOffsets = Tensors.Select(t => WriteTensor(fb, t, tensorBuffer[t.Index])).ToArray();
-        var operatorOffsets = Operators.Select(op => WriteOperator(fb, op, codeIndex[op.Code])).ToArray();
+        var operatorOffsets = Operators.Select(op => WriteOperator(fb, op, codeIndex[op.Key])).ToArray();
         var subgraph = SubGraph.CreateSubGraph(fb,
             SubGraph.CreateTensorsVector(fb, tensorOffsets),
             SubGraph.CreateInputsVector(fb, [.. Inputs]),
@@ -77,8 +84,9 @@ internal sealed class TFLiteModelBuilder
             SubGraph.CreateOperatorsVector(fb, operatorOffsets),
             fb.CreateString(graphName));
         var opcodes = codes.Select(c => OperatorCode.CreateOperatorCode(fb,
-            deprecated_builtin_code: (sbyte)Math.Min((int)c, (int)BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES),
-            version: MinimumVersion(c), builtin_code: c)).ToArray();
+            deprecated_builtin_code: (sbyte)Math.Min((int)c.Code, (int)BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES),
+            custom_codeOffset: c.CustomCode is { } custom ? fb.CreateString(custom) : default,
+            version: MinimumVersion(c.Code), builtin_code: c.Code)).ToArray();
         var signature = SignatureDef.CreateSignatureDef(fb,
             SignatureDef.CreateInputsVector(fb, [.. Inputs.Select(i => TensorMap.CreateTensorMap(fb, fb.CreateString(Tensors[i].Name), (uint)i))]),
             SignatureDef.CreateOutputsVector(fb, [.. Outputs.Select(i => TensorMap.CreateTensorMap(fb, fb.CreateString(Tensors[i].Name), (uint)i))]),
@@ -131,10 +139,11 @@ internal sealed class TFLiteModelBuilder
     private static Offset<Operator> WriteOperator(FlatBufferBuilder fb, TFLiteOperator op, int opcode)
     {
         var options = op.Options?.Invoke(fb) ?? 0;
+        var custom = op.CustomOptions is { } bytes ? Operator.CreateCustomOptionsVectorBlock(fb, bytes) : default;
         var inputs = Operator.CreateInputsVector(fb, op.Inputs);
         var outputs = Operator.CreateOutputsVector(fb, op.Outputs);
         return Operator.CreateOperator(fb, (uint)opcode, inputs, outputs,
-            op.Options is null ? BuiltinOptions.NONE : op.OptionsType, options);
+            op.Options is null ? BuiltinOptions.NONE : op.OptionsType, options, custom, CustomOptionsFormat.FLEXBUFFERS);
     }
 
     private string UniqueName(string wanted)

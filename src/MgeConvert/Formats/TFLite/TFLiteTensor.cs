@@ -26,6 +26,17 @@ internal sealed class TFLiteTensor(int index, string name, TensorType type, int[
     public override string ToString() => $"{Name} {Type}[{string.Join(",", Shape)}]";
 }
 
-/// <summary>One operator of the subgraph being built. <see cref="Options"/> writes its builtin options table.</summary>
+/// <summary>
+/// One operator of the subgraph being built. <see cref="Options"/> writes its builtin options table; a CUSTOM
+/// operator has a <see cref="CustomCode"/> and FlexBuffers <see cref="CustomOptions"/> instead.
+/// </summary>
 internal sealed record TFLiteOperator(BuiltinOperator Code, int[] Inputs, int[] Outputs, BuiltinOptions OptionsType,
-    Func<Google.FlatBuffers.FlatBufferBuilder, int>? Options);
+    Func<Google.FlatBuffers.FlatBufferBuilder, int>? Options)
+{
+    public string? CustomCode { get; init; }
+
+    public byte[]? CustomOptions { get; init; }
+
+    /// <summary>The builtin code, or the custom code for CUSTOM operators (what the operator-code table is keyed by).</summary>
+    public string Key => CustomCode ?? Code.ToString();
+}

@@ -7,23 +7,24 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
 {
     public ModelFormat Format => ModelFormat.TFLite;
 
-    /// <summary>Statistics of the last <see cref="Prepare"/> call.</summary>
-    public TFLiteWriteReport? LastReport { get; private set; }
+    // Per flow of execution: one writer instance (the registry's) serves concurrent conversions.
+    private readonly AsyncLocal<TFLiteWriteReport?> _lastReport = new();
+
+    /// <summary>Statistics of the last <see cref="Prepare"/> call made by the calling thread / async flow.</summary>
+    public TFLiteWriteReport? LastReport
+    {
+        get => _lastReport.Value;
+        private set => _lastReport.Value = value;
+    }
 
     public IReadOnlyList<string> LastNotes => LastReport is { } r
         ? [$"{r.Operators} operators, {r.OperatorCounts.GetValueOrDefault("TRANSPOSE")} TRANSPOSE "
-            + $"({r.InterfaceTransposes} for input/output layout, {r.InternalTransposes} for layout between ops)"]
+            + $"({r.InterfaceTransposes} for input/output layout, {r.InternalTransposes} for layout between ops)", .. r.Remarks]
         : [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("no output path given", nameof(options));
-        if (options.RequireQuantize && Quantization.QuantAnnotations.HasAny(graph))
-        {
-            throw new ModelFormatException(path, "integer TFLite from a QAT TracedModule (--require_quantize) is not available yet; " +
-                "convert without it for a float model plus quant_params.json");
-        }
-
         var bytes = Convert(graph, options, path);
         return [new OutputFile(path, s => s.Write(bytes))];
     }
@@ -48,11 +49,36 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
         }
 
         LastReport = new TFLiteWriteReport(builder.Operators.Count, builder.Tensors.Count, lowering.InterfaceTransposes, lowering.InternalTransposes,
-            builder.Operators.GroupBy(o => o.Code.ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+            builder.Operators.GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal))
+        {
+            Remarks = Remarks(builder, options),
+        };
         return bytes;
+    }
+
+    private static List<string> Remarks(TFLiteModelBuilder builder, ConversionOptions options)
+    {
+        var remarks = new List<string>();
+        var integerOps = builder.Operators.Count(o => o.Code != Schema.BuiltinOperator.QUANTIZE
+            && o.Outputs.Any(i => builder.Tensors[i].Type is Schema.TensorType.INT8 or Schema.TensorType.UINT8 or Schema.TensorType.INT16));
+        if (integerOps > 0)
+        {
+            remarks.Add($"{integerOps} of {builder.Operators.Count} operators compute on quantized integers");
+        }
+
+        if (options.UseInt64Bias && !builder.Tensors.Any(t => t.Type == Schema.TensorType.INT64 && t.Quantization is not null))
+        {
+            remarks.Add("--use_int64_bias: no 16-bit activations, so biases stay int32 (LiteRT's 8-bit kernels take int32 biases only; 16-bit ones always get int64)");
+        }
+
+        return remarks;
     }
 }
 
 /// <summary>What a TFLite conversion produced: operator counts and where layout transposes were needed.</summary>
 public sealed record TFLiteWriteReport(int Operators, int Tensors, int InterfaceTransposes, int InternalTransposes,
-    IReadOnlyDictionary<string, int> OperatorCounts);
+    IReadOnlyDictionary<string, int> OperatorCounts)
+{
+    /// <summary>How the options were applied where that is not visible in the counts.</summary>
+    public IReadOnlyList<string> Remarks { get; init; } = [];
+}

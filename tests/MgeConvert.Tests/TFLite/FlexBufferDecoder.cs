@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MgeConvert.Tests.TFLite;
+
+/// <summary>
+/// Decodes FlexBuffers (TFLite custom-op options) with the FlatBuffers project's JavaScript implementation
+/// (tests/oracles/litert/flexbuffers.mjs, installed with the LiteRT oracle), independent of our encoder.
+/// </summary>
+public static class FlexBufferDecoder
+{
+    public static IReadOnlyList<JsonElement> Decode(IReadOnlyList<byte[]> buffers)
+    {
+        var dir = LiteRtOracle.Directory;
+        if (!Directory.Exists(Path.Combine(dir, "node_modules", "flatbuffers")))
+        {
+            throw new InvalidOperationException($"the flatbuffers package is not installed: run `npm ci` in {dir}");
+        }
+
+        var request = new JsonArray([.. buffers.Select(b => (JsonNode)new JsonArray([.. b.Select(x => (JsonNode)(int)x)]))]);
+        var start = new ProcessStartInfo("node", [Path.Combine(dir, "flexbuffers.mjs")])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dir,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start node");
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(request.ToJsonString());
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"FlexBuffers decoder failed ({process.ExitCode}): {stderr.Result}");
+        }
+
+        using var doc = JsonDocument.Parse(stdout);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+}
