@@ -29,9 +29,43 @@ internal static class ConversionCommand
 
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print what the passes changed" };
         command.Add(verbose);
+        Help.Examples.Set(command, ExamplesFor(name, from, to));
         command.SetAction(parsed =>
             ConversionRunner.Run(env, from, to, parsed.GetRequiredValue(input), map(parsed), parsed.GetValue(verbose)));
         return command;
+    }
+
+    private static string[] ExamplesFor(string name, ModelFormat from, ModelFormat to)
+    {
+        var model = from switch
+        {
+            ModelFormat.Mge => "model.mge",
+            ModelFormat.TracedModule => "model.tm",
+            _ => "model.onnx",
+        };
+        var tool = CliApp.ToolName;
+        if (to == ModelFormat.Caffe)
+        {
+            return
+            [
+                $"{tool} {name} -i {model} -c model.prototxt -b model.caffemodel",
+                $"{tool} {name} -i {model} -c model.prototxt -b model.caffemodel --verify --report report.json",
+            ];
+        }
+
+        var output = to switch
+        {
+            ModelFormat.Onnx => "model.onnx",
+            ModelFormat.TFLite => "model.tflite",
+            ModelFormat.TorchScript => "model.torchscript",
+            ModelFormat.Mge => "converted.mge",
+            _ => "converted.tm",
+        };
+        return
+        [
+            $"{tool} {name} -i {model} -o {output}",
+            $"{tool} {name.Replace('_', '-')} -i {model} -o {output} --verify --report report.json",
+        ];
     }
 
     /// <summary>The value of a flag this command may not have: its default when absent.</summary>
