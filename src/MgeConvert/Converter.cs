@@ -53,6 +53,7 @@ public sealed class Converter
         var model = Read(input, from, options);
         var readTime = clock.Elapsed;
         var opsIn = OpHistogram.Of(model.Graph);
+        var sourceNodes = OpMappings.Snapshot(model.Graph);
 
         clock.Restart();
         progress?.Invoke(ConversionStage.RunningPasses);
@@ -63,6 +64,9 @@ public sealed class Converter
         var warnings = new List<string>(context.Warnings);
         warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
         var passTime = clock.Elapsed;
+
+        var provenance = Provenance.Of(from, to, input, options);
+        graph.Metadata[Provenance.MetadataKey] = provenance.ToJson();
 
         clock.Restart();
         progress?.Invoke(ConversionStage.Preparing);
@@ -93,6 +97,10 @@ public sealed class Converter
             Warnings = warnings,
             PassLog = [.. context.Log],
             WriterNotes = writer is IWriterNotes notes ? notes.LastNotes : [],
+            TargetOps = writer is IWriterOpCounts counts ? counts.LastTargetOps : [],
+            OpMappings = OpMappings.Between(sourceNodes, graph),
+            WrittenGraph = graph,
+            Provenance = provenance,
         };
     }
 

@@ -28,10 +28,23 @@ internal static class ConversionCommand
         }
 
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print what the passes changed" };
+        var verify = new VerifyFlags();
+        var report = new Option<string>("--report")
+        {
+            Description = "Write the summary, every op's mapping and the verification to this JSON file",
+            HelpName = "file",
+        };
         command.Add(verbose);
+        foreach (var option in verify.All())
+        {
+            command.Add(option);
+        }
+
+        command.Add(report);
         Help.Examples.Set(command, ExamplesFor(name, from, to));
-        command.SetAction(parsed =>
-            ConversionRunner.Run(env, from, to, parsed.GetRequiredValue(input), map(parsed), parsed.GetValue(verbose)));
+        command.SetAction(parsed => ConversionRunner.Run(
+            env, from, to, parsed.GetRequiredValue(input), map(parsed),
+            new RunExtras(parsed.GetValue(verbose), verify.Settings(parsed), parsed.GetValue(report))));
         return command;
     }
 

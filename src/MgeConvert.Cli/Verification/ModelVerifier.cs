@@ -1,0 +1,101 @@
+using MgeConvert.Formats;
+using MgeConvert.Ir;
+using MgeConvert.Reference;
+
+namespace MgeConvert.Cli.Verification;
+
+/// <summary>
+/// Runs the source model (reference interpreter on the graph as read) and the converted one on the same inputs
+/// and compares every output: ONNX outputs in ONNX Runtime, other targets through the graph the writer received.
+/// </summary>
+public static class ModelVerifier
+{
+    public const string NoRuntimeNote = "target runtime not available in-process; checked the written graph with the reference interpreter";
+
+    public static VerificationResult Verify(Converter converter, ModelFormat from, string input, ConversionOptions options, ConversionResult result, VerifySettings settings)
+    {
+        var source = converter.Read(input, from, options).Graph;
+        var inputs = VerifyInputs.For(source, settings);
+        var expected = ReferenceInterpreter.Run(source, inputs);
+        var expectedOutputs = source.Outputs.Select(o => (o.Name, expected[o.Name])).ToList();
+        var inputsFrom = settings.InputFiles.Count > 0 ? string.Join(", ", settings.InputFiles) : $"random (seed {settings.Seed})";
+
+        IReadOnlyList<(string Name, Tensor Value)> actual;
+        string checker;
+        string? note = null;
+        if (result.To == ModelFormat.Onnx)
+        {
+            checker = "ONNX Runtime";
+            actual = OnnxRuntimeRunner.Run(result.Outputs[0].Path, [.. source.Inputs.Select(i => (i.Name, inputs[i.Name]))]);
+        }
+        else
+        {
+            var written = result.WrittenGraph ?? throw new InvalidOperationException("the conversion did not keep the written graph");
+            checker = "reference interpreter";
+            note = NoRuntimeNote;
+            var values = ReferenceInterpreter.Run(written, Rebind(written, source, inputs));
+            actual = [.. written.Outputs.Select(o => (o.Name, values[o.Name]))];
+        }
+
+        var errors = new List<OutputError>();
+        for (var i = 0; i < expectedOutputs.Count; i++)
+        {
+            var (name, reference) = expectedOutputs[i];
+            errors.Add(i < actual.Count
+                ? Compare(name, reference, actual[i].Value, settings)
+                : new OutputError(name, reference.Shape.ToString(), double.PositiveInfinity, double.PositiveInfinity, false, "missing in the converted model"));
+        }
+
+        return new VerificationResult(checker, note, inputsFrom, settings.Atol, settings.Rtol, errors);
+    }
+
+    /// <summary>The written graph's inputs by name, else by position (passes may rename nothing, writers may).</summary>
+    private static Dictionary<string, Tensor> Rebind(Graph written, Graph source, Dictionary<string, Tensor> inputs)
+    {
+        var bound = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        for (var i = 0; i < written.Inputs.Count; i++)
+        {
+            var name = written.Inputs[i].Name;
+            bound[name] = inputs.TryGetValue(name, out var t) ? t : inputs[source.Inputs[i].Name];
+        }
+
+        return bound;
+    }
+
+    public static OutputError Compare(string name, Tensor expected, Tensor actual, VerifySettings settings)
+    {
+        if (expected.ElementCount != actual.ElementCount)
+        {
+            return new OutputError(name, expected.Shape.ToString(), double.PositiveInfinity, double.PositiveInfinity, false,
+                $"shape {actual.Shape} differs from the source's {expected.Shape}");
+        }
+
+        var e = TensorValues.Reals(expected);
+        var a = TensorValues.Reals(actual);
+        double maxAbs = 0, maxRel = 0;
+        var within = true;
+        for (var i = 0; i < e.Length; i++)
+        {
+            if (double.IsNaN(e[i]) && double.IsNaN(a[i]))
+            {
+                continue;
+            }
+
+            var diff = e[i] == a[i] ? 0 : Math.Abs(e[i] - a[i]);
+            if (double.IsNaN(diff))
+            {
+                diff = double.PositiveInfinity;
+            }
+
+            maxAbs = Math.Max(maxAbs, diff);
+            if (Math.Abs(e[i]) > settings.Atol)
+            {
+                maxRel = Math.Max(maxRel, diff / Math.Abs(e[i]));
+            }
+
+            within &= diff <= settings.Atol + (settings.Rtol * Math.Abs(e[i]));
+        }
+
+        return new OutputError(name, expected.Shape.ToString(), maxAbs, maxRel, within);
+    }
+}
