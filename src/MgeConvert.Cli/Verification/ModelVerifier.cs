@@ -1,5 +1,7 @@
 using MgeConvert.Formats;
 using MgeConvert.Ir;
+using MgeConvert.Passes;
+using MgeConvert.Quantization;
 using MgeConvert.Reference;
 
 namespace MgeConvert.Cli.Verification;
@@ -15,6 +17,13 @@ public static class ModelVerifier
     public static VerificationResult Verify(Converter converter, ModelFormat from, string input, ConversionOptions options, ConversionResult result, VerifySettings settings)
     {
         var source = converter.Read(input, from, options).Graph;
+        string? quantNote = null;
+        if (PassPipeline.MaterializesFakeQuant(result.To, options) && QuantAnnotations.HasAny(source))
+        {
+            new MaterializeFakeQuant().Run(source, new PassContext());
+            quantNote = "QAT model: the source runs with its fake quantization, as the written model does";
+        }
+
         var inputs = VerifyInputs.For(source, settings);
         var expected = ReferenceInterpreter.Run(source, inputs);
         var expectedOutputs = source.Outputs.Select(o => (o.Name, expected[o.Name])).ToList();
@@ -46,7 +55,8 @@ public static class ModelVerifier
                 : new OutputError(name, reference.Shape.ToString(), double.PositiveInfinity, double.PositiveInfinity, false, "missing in the converted model"));
         }
 
-        return new VerificationResult(checker, note, inputsFrom, settings.Atol, settings.Rtol, errors);
+        note = string.Join("; ", new[] { note, quantNote }.OfType<string>());
+        return new VerificationResult(checker, note.Length == 0 ? null : note, inputsFrom, settings.Atol, settings.Rtol, errors);
     }
 
     /// <summary>The written graph's inputs by name, else by position (passes may rename nothing, writers may).</summary>
@@ -68,6 +78,12 @@ public static class ModelVerifier
         {
             return new OutputError(name, expected.Shape.ToString(), double.PositiveInfinity, double.PositiveInfinity, false,
                 $"shape {actual.Shape} differs from the source's {expected.Shape}");
+        }
+
+        // A runtime returns the stored integers of a quantized output; read them with the source's parameters.
+        if (expected.DType.Quant is not null && actual.DType.Quant is null && actual.DType.Element == expected.DType.Element)
+        {
+            actual = new Tensor(expected.DType, actual.Shape, actual.Bytes);
         }
 
         var e = TensorValues.Reals(expected);

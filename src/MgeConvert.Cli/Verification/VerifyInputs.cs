@@ -7,25 +7,52 @@ namespace MgeConvert.Cli.Verification;
 /// <summary>The inputs both models run on: the given .npy files, else seeded random values of each input's type.</summary>
 internal static class VerifyInputs
 {
+    /// <summary>Entries "name=file.npy" bind by input name, plain "file.npy" entries take the remaining inputs in order.</summary>
     public static Dictionary<string, Tensor> For(Graph graph, VerifySettings settings)
     {
-        if (settings.InputFiles.Count > 0 && settings.InputFiles.Count != graph.Inputs.Count)
-        {
-            throw new ModelFormatException(
-                settings.InputFiles[0],
-                $"--verify-input was given {settings.InputFiles.Count} file(s) but the model has {graph.Inputs.Count} input(s) " +
-                $"({string.Join(", ", graph.Inputs.Select(i => i.Name))}); give one .npy per input, in that order");
-        }
-
+        var files = Bind(graph, settings.InputFiles);
         var random = new Random(settings.Seed);
         var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (var i = 0; i < graph.Inputs.Count; i++)
+        foreach (var input in graph.Inputs)
         {
-            var input = graph.Inputs[i];
-            inputs[input.Name] = settings.InputFiles.Count > 0 ? FromFile(settings.InputFiles[i], input) : Random(input, random);
+            inputs[input.Name] = files.TryGetValue(input.Name, out var file) ? FromFile(file, input) : Random(input, random);
         }
 
         return inputs;
+    }
+
+    private static Dictionary<string, string> Bind(Graph graph, IReadOnlyList<string> entries)
+    {
+        var bound = new Dictionary<string, string>(StringComparer.Ordinal);
+        var positional = new List<string>();
+        foreach (var entry in entries)
+        {
+            var split = entry.IndexOf('=', StringComparison.Ordinal);
+            if (split > 0 && graph.Inputs.Any(i => i.Name == entry[..split]))
+            {
+                bound[entry[..split]] = entry[(split + 1)..];
+            }
+            else
+            {
+                positional.Add(entry);
+            }
+        }
+
+        var free = graph.Inputs.Where(i => !bound.ContainsKey(i.Name)).ToList();
+        if (entries.Count > 0 && positional.Count != free.Count)
+        {
+            throw new ModelFormatException(
+                entries[0],
+                $"--verify-input: the model has {graph.Inputs.Count} input(s) ({string.Join(", ", graph.Inputs.Select(i => i.Name))}); " +
+                "give one .npy per input, in that order or as name=file.npy");
+        }
+
+        for (var i = 0; i < positional.Count; i++)
+        {
+            bound[free[i].Name] = positional[i];
+        }
+
+        return bound;
     }
 
     private static Tensor FromFile(string path, Value input)
@@ -38,7 +65,10 @@ internal static class VerifyInputs
             throw new ModelFormatException(path, $"input {input.Name} expects shape {expected}, the file holds {tensor.Shape}");
         }
 
-        return tensor.DType.Element == input.Type.DType.Element ? tensor : TensorValues.Convert(tensor, input.Type.DType);
+        // A .npy of a quantized input holds the stored integers; they take the input's quantization parameters.
+        return tensor.DType.Element == input.Type.DType.Element
+            ? new Tensor(input.Type.DType, tensor.Shape, tensor.Bytes)
+            : TensorValues.Convert(tensor, input.Type.DType);
     }
 
     /// <summary>Floats uniform in [-1, 1), integers in [0, 2) (safe as indices), bools either; unknown dims are 1.</summary>

@@ -56,7 +56,7 @@ public sealed class PassPipeline
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
         var standard = Standard(target, options.FuseBn);
-        if (target != ModelFormat.TorchScript && !(options.RequireQuantize && target == ModelFormat.Onnx))
+        if (!MaterializesFakeQuant(target, options))
         {
             return standard;
         }
@@ -64,6 +64,10 @@ public sealed class PassPipeline
         // First: the annotations live on value objects, which identity removal and folding replace.
         return new PassPipeline([new Quantization.MaterializeFakeQuant(), .. standard.Passes]);
     }
+
+    /// <summary>Whether <see cref="Standard(ModelFormat, ConversionOptions)"/> makes QAT fake quantization explicit.</summary>
+    public static bool MaterializesFakeQuant(ModelFormat target, ConversionOptions options) =>
+        target == ModelFormat.TorchScript || (options.RequireQuantize && target == ModelFormat.Onnx);
 
     /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
     public static PassPipeline Standard(string target, bool fuseBatchNorm = false) => Standard(
