@@ -45,6 +45,7 @@ public static class CliApp
             new TorchScriptCommands(),
             new MegEngineCommands(),
             new InspectCommand(),
+            new CheckCommand(),
             new CompletionCommand(),
         ];
         foreach (var family in families)
