@@ -12,6 +12,9 @@ namespace MgeConvert.Cli.Verification;
 /// </summary>
 public static class ModelVerifier
 {
+    public const string NoOnnxRuntimeNote =
+        "ONNX Runtime's native library could not be loaded; checked the written graph with the reference interpreter";
+
     public const string NoRuntimeNote = "target runtime not available in-process; checked the written graph with the reference interpreter";
 
     public static VerificationResult Verify(Converter converter, ModelFormat from, string input, ConversionOptions options, ConversionResult result, VerifySettings settings)
@@ -32,16 +35,17 @@ public static class ModelVerifier
         IReadOnlyList<(string Name, Tensor Value)> actual;
         string checker;
         string? note = null;
-        if (result.To == ModelFormat.Onnx)
+        var runtime = result.To == ModelFormat.Onnx ? TryOnnxRuntime(result.Outputs[0].Path, source, inputs) : null;
+        if (runtime is not null)
         {
             checker = "ONNX Runtime";
-            actual = OnnxRuntimeRunner.Run(result.Outputs[0].Path, [.. source.Inputs.Select(i => (i.Name, inputs[i.Name]))]);
+            actual = runtime;
         }
         else
         {
             var written = result.WrittenGraph ?? throw new InvalidOperationException("the conversion did not keep the written graph");
             checker = "reference interpreter";
-            note = NoRuntimeNote;
+            note = result.To == ModelFormat.Onnx ? NoOnnxRuntimeNote : NoRuntimeNote;
             var values = ReferenceInterpreter.Run(written, Rebind(written, source, inputs));
             actual = [.. written.Outputs.Select(o => (o.Name, values[o.Name]))];
         }
@@ -57,6 +61,20 @@ public static class ModelVerifier
 
         note = string.Join("; ", new[] { note, quantNote }.OfType<string>());
         return new VerificationResult(checker, note.Length == 0 ? null : note, inputsFrom, settings.Atol, settings.Rtol, errors);
+    }
+
+    /// <summary>Null when the ONNX Runtime native library cannot be loaded (e.g. a native binary shipped without it).</summary>
+    private static IReadOnlyList<(string Name, Tensor Value)>? TryOnnxRuntime(string path, Graph source, Dictionary<string, Tensor> inputs)
+    {
+        try
+        {
+            return OnnxRuntimeRunner.Run(path, [.. source.Inputs.Select(i => (i.Name, inputs[i.Name]))]);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException
+            || e is TypeInitializationException { InnerException: DllNotFoundException or EntryPointNotFoundException })
+        {
+            return null;
+        }
     }
 
     /// <summary>The written graph's inputs by name, else by position (passes may rename nothing, writers may).</summary>
