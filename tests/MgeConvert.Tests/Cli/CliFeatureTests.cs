@@ -101,6 +101,32 @@ public sealed class CliFeatureTests : IDisposable
     }
 
     [Fact]
+    public void NoSubcommandIsAUsageErrorAsInTheOriginal()
+    {
+        var run = CliRun.Process(_dir.Path);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: please point out which framework you want to convert", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help", "mgeconvert check model.mge --to caffe")]
+    [InlineData("tracedmodule_to_tflite --help", "mgeconvert tracedmodule_to_tflite -i model.tm -o model.tflite")]
+    [InlineData("mge-to-caffe -h", "mgeconvert mge_to_caffe -i model.mge -c model.prototxt -b model.caffemodel")]
+    [InlineData("onnx_to_mge --help", "mgeconvert onnx_to_mge -i model.onnx -o converted.mge")]
+    [InlineData("check --help", "mgeconvert check model.mge --to tflite")]
+    [InlineData("inspect --help", "mgeconvert inspect model.tm --graph")]
+    [InlineData("completion --help", "mgeconvert completion fish")]
+    public void HelpEndsWithExamples(string args, string example)
+    {
+        var run = CliRun.Process(_dir.Path, args.Split(' '));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var examples = run.Out[run.Out.IndexOf("Examples:", StringComparison.Ordinal)..];
+        Assert.Contains("  " + example, examples, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CheckNeedsATarget()
     {
         var run = CliRun.Process(_dir.Path, "check", Sample);
