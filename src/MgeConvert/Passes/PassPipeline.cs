@@ -51,11 +51,17 @@ public sealed class PassPipeline
 
     /// <summary>
     /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
-    /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize.
+    /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
+    /// --remove_relu removes every Relu for TFLite.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
         var standard = Standard(target, options.FuseBn);
+        if (options.RemoveRelu && target == ModelFormat.TFLite)
+        {
+            standard = new PassPipeline([new RemoveRelu(), .. standard.Passes]);
+        }
+
         if (!MaterializesFakeQuant(target, options))
         {
             return standard;

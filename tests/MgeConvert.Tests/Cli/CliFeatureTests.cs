@@ -127,6 +127,27 @@ public sealed class CliFeatureTests : IDisposable
     }
 
     [Fact]
+    public void RemoveReluRemovesEveryReluForTflite()
+    {
+        var model = Path.Combine(FixtureCorpus.Root, "nets", "resnet_tiny_tm", "model.tm");
+
+        var plain = CliRun.Process(_dir.Path, "tracedmodule_to_tflite", "-i", model, "-o", "a.tflite", "-v");
+        var removed = CliRun.Process(_dir.Path, "tracedmodule_to_tflite", "-i", model, "-o", "b.tflite", "--remove_relu", "-v", "--report", "b.json");
+
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.True(removed.ExitCode == 0, removed.Error);
+        Assert.Contains("RemoveRelu: 23 -> 18 nodes (Relu -5)", removed.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("RemoveRelu", plain.Out, StringComparison.Ordinal);
+        Assert.All(Mappings(_dir.File("b.json")).Where(m => m.Op == "Relu"), m => Assert.Equal("removed", m.Status));
+    }
+
+    private static List<(string Op, string Status)> Mappings(string report)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllBytes(report));
+        return [.. json.RootElement.GetProperty("op_mapping").EnumerateArray().Select(m => (m.GetProperty("op").GetString()!, m.GetProperty("status").GetString()!))];
+    }
+
+    [Fact]
     public void CheckNeedsATarget()
     {
         var run = CliRun.Process(_dir.Path, "check", Sample);
