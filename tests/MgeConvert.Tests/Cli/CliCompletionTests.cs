@@ -70,11 +70,51 @@ public sealed class CliCompletionTests : IDisposable
     }
 
     [Fact]
+    public void ZshScriptIsValidZsh()
+    {
+        var script = _dir.File("_mgeconvert");
+        File.WriteAllText(script, CliRun.Process(_dir.Path, "completion", "zsh").Out);
+
+        var (code, output, error) = Shell("zsh", "-n", script);
+
+        Assert.True(code == 0, error + output);
+    }
+
+    [Fact]
+    public void FishScriptCompletesSubcommandsAndFlags()
+    {
+        var script = _dir.File("mgeconvert.fish");
+        File.WriteAllText(script, CliRun.Process(_dir.Path, "completion", "fish").Out);
+
+        var (code, output, error) = Shell("fish", "-c", $"source '{script}'; complete -C 'mgeconvert tracedmodule_to_tf'; complete -C 'mgeconvert mge_to_onnx --ops'");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(
+            ["tracedmodule_to_tflite\tConvert a MegEngine TracedModule (.tm) to TFLite", "--opset\tONNX opset version (7-21)"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void UnknownShellIsAUsageError()
     {
         var run = CliRun.Process(_dir.Path, "completion", "powershell");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("powershell", run.Error, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output, string Error) Shell(string shell, params string[] args)
+    {
+        var start = new ProcessStartInfo(shell) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output, error);
     }
 
     /// <summary>Loads the generated bash script into a real bash and asks it to complete <paramref name="line"/>.</summary>

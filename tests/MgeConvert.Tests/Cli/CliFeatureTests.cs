@@ -38,6 +38,22 @@ public sealed class CliFeatureTests : IDisposable
         Assert.Matches(@"(?m)  ok$", run.Out);
     }
 
+    [Theory]
+    [InlineData("mge_to_onnx", "nets/multi_io_mgv2", "model.mge")]
+    [InlineData("tracedmodule_to_onnx", "nets/multi_io_tm", "model.tm")]
+    [InlineData("tracedmodule_to_tflite", "nets/multi_io_tm", "model.tm")]
+    public void VerifyBindsFixtureInputsByName(string command, string id, string file)
+    {
+        var fixture = FixtureCorpus.Load(id);
+        var inputs = fixture.Inputs.SelectMany((input, i) => new[] { "--verify-input", $"{input.Name}={Path.Combine(fixture.Directory, $"input_{i}.npy")}" });
+
+        var run = CliRun.Process(_dir.Path, [command, "-i", Path.Combine(fixture.Directory, file), "-o", "multi.out", .. inputs]);
+
+        Assert.True(run.ExitCode == 0, run.Error + run.Out);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(run.Out, @"(?m)^    \S+\s+\[[\d,]+\]  max abs \S+  max rel \S+  ok$").Count);
+        Assert.Contains(fixture.Directory, run.Out, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void VerifyOverToleranceExitsOne()
     {
