@@ -13,17 +13,14 @@ internal static class ConversionRunner
     public static int Run(CliEnvironment env, ModelFormat from, ModelFormat to, string input, ConversionOptions options, RunExtras extras)
     {
         ConversionResult result;
-        VerificationResult? verification = null;
+        VerificationResult? verification;
         if (env.OutputIsTerminal)
         {
-            (result, verification) = Consoles.For(env).Status().Start("Reading model...", context =>
+            var stage = "Reading model...";
+            (result, verification) = Progress.WhenSlow(env, () => stage, () =>
             {
-                var converted = env.Converter.Convert(from, to, input, options, stage => context.Status(StageText(stage)));
-                if (extras.Verify is not null)
-                {
-                    context.Status("Verifying...");
-                }
-
+                var converted = env.Converter.Convert(from, to, input, options, s => stage = StageText(s));
+                stage = "Verifying...";
                 return (converted, Verify(env, from, input, options, converted, extras));
             });
         }

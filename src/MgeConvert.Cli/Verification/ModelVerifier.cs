@@ -75,6 +75,10 @@ public static class ModelVerifier
         {
             return null;
         }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            throw new ModelFormatException(path, "--verify: ONNX Runtime could not run the written model: " + e.Message, inner: e);
+        }
     }
 
     /// <summary>The written graph's inputs by name, else by position (passes may rename nothing, writers may).</summary>
