@@ -1,3 +1,5 @@
+using MgeConvert.Formats;
+
 namespace MgeConvert;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace MgeConvert;
 public sealed class ConversionOptions
 {
     private bool _allowUnsupported;
+    private string? _output;
+    private string? _prototxt;
+    private string? _caffeModel;
 
     /// <summary>A copy of these options with <see cref="AllowUnsupported"/> set.</summary>
     internal ConversionOptions AllowingUnsupported()
@@ -16,13 +21,38 @@ public sealed class ConversionOptions
         return copy;
     }
 
+    /// <summary>
+    /// A copy for <see cref="Converter.Check"/>: unsupported operators are read as placeholders, and output paths
+    /// are placeholders too (the writer only prepares, nothing is written).
+    /// </summary>
+    internal ConversionOptions ForCheck(ModelFormat to)
+    {
+        var copy = AllowingUnsupported();
+        copy._output ??= "check." + to.CommandName();
+        copy._prototxt ??= "check.prototxt";
+        copy._caffeModel ??= "check.caffemodel";
+        return copy;
+    }
+
     /// <summary>Output file (ONNX, TFLite, TorchScript, mge, tm).</summary>
-    public string? Output { get; init; }
+    public string? Output
+    {
+        get => _output;
+        init => _output = value;
+    }
 
     /// <summary>Caffe outputs.</summary>
-    public string? Prototxt { get; init; }
+    public string? Prototxt
+    {
+        get => _prototxt;
+        init => _prototxt = value;
+    }
 
-    public string? CaffeModel { get; init; }
+    public string? CaffeModel
+    {
+        get => _caffeModel;
+        init => _caffeModel = value;
+    }
 
     /// <summary>Names of values to use as graph outputs instead of the model's (--end_point / --outspec).</summary>
     public IReadOnlyList<string>? EndPoints { get; init; }

@@ -31,6 +31,18 @@ public sealed class ConversionResult
 
     /// <summary>What the writer reported about its output (e.g. TFLite layout transposes).</summary>
     public IReadOnlyList<string> WriterNotes { get; init; } = [];
+
+    /// <summary>Operators of the written file in the target format's names (ONNX, TFLite, Caffe), when the writer counts them.</summary>
+    public IReadOnlyList<OpCount> TargetOps { get; init; } = [];
+
+    /// <summary>For every node read from the source: what the graph handed to the writer has in its place.</summary>
+    public IReadOnlyList<OpMapping> OpMappings { get; init; } = [];
+
+    /// <summary>The graph the writer received (after the passes); the reference for <c>--verify</c>.</summary>
+    public Ir.Graph? WrittenGraph { get; init; }
+
+    /// <summary>Converter version, source file hash and options, as stored in the output's metadata.</summary>
+    public Provenance? Provenance { get; init; }
 }
 
 public sealed record WrittenFile(string Path, long Size);

@@ -53,6 +53,7 @@ public sealed class Converter
         var model = Read(input, from, options);
         var readTime = clock.Elapsed;
         var opsIn = OpHistogram.Of(model.Graph);
+        var sourceNodes = OpMappings.Snapshot(model.Graph);
 
         clock.Restart();
         progress?.Invoke(ConversionStage.RunningPasses);
@@ -63,6 +64,9 @@ public sealed class Converter
         var warnings = new List<string>(context.Warnings);
         warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
         var passTime = clock.Elapsed;
+
+        var provenance = Provenance.Of(from, to, input, options);
+        graph.Metadata[Provenance.MetadataKey] = provenance.ToJson();
 
         clock.Restart();
         progress?.Invoke(ConversionStage.Preparing);
@@ -93,7 +97,39 @@ public sealed class Converter
             Warnings = warnings,
             PassLog = [.. context.Log],
             WriterNotes = writer is IWriterNotes notes ? notes.LastNotes : [],
+            TargetOps = writer is IWriterOpCounts counts ? counts.LastTargetOps : [],
+            OpMappings = OpMappings.Between(sourceNodes, graph),
+            WrittenGraph = graph,
+            Provenance = provenance,
         };
+    }
+
+    /// <summary>
+    /// Pre-flight: reads <paramref name="input"/> (any readable format), runs the passes for <paramref name="to"/>
+    /// and lets the writer build its output in memory, collecting every operator it cannot express. Writes nothing.
+    /// </summary>
+    public CheckResult Check(string input, ModelFormat to, ConversionOptions? options = null)
+    {
+        InputFile.RequireExists(input);
+        var writer = Registry.FindWriter(to) ?? throw new ConversionNotAvailableException(input, Registry.Detect(input, null).Format, to, false, true);
+        var checkOptions = (options ?? new ConversionOptions()).ForCheck(to);
+        var model = Read(input, null, checkOptions);
+        var from = Registry.Detect(input, null).Format;
+        var opaque = model.Graph.Nodes.Where(n => n.Op is Ir.Ops.Opaque).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var ops = model.Graph.Nodes.Count;
+        var context = new PipelineContext(from, to, input, checkOptions);
+        var graph = Guard(input, () => Pipeline.Run(model.Graph, context));
+        var problems = new List<CheckProblem>();
+        try
+        {
+            Guard(input, () => writer.Prepare(graph, checkOptions));
+        }
+        catch (UnsupportedOpsException e)
+        {
+            problems.AddRange(e.Ops.Select(o => new CheckProblem(o.OpType, o.NodeName, UnsupportedReasons.Classify(o, opaque.Contains(o.NodeName)), o.Reason)));
+        }
+
+        return new CheckResult(input, from, to, ops, problems, context.Warnings);
     }
 
     /// <summary>Reads any supported model file and summarizes it (format, inputs, outputs, op histogram).</summary>

@@ -15,5 +15,9 @@ public static class OpHistogram
             .OrderByDescending(c => c.Count)
             .ThenBy(c => c.Op, StringComparer.Ordinal)];
 
+    /// <summary>Counts keyed by op name, most frequent first, then by name.</summary>
+    public static IReadOnlyList<OpCount> Of(IReadOnlyDictionary<string, int> counts) =>
+        [.. counts.Select(c => new OpCount(c.Key, c.Value)).OrderByDescending(c => c.Count).ThenBy(c => c.Op, StringComparer.Ordinal)];
+
     public static int Total(this IReadOnlyList<OpCount> histogram) => histogram.Sum(c => c.Count);
 }

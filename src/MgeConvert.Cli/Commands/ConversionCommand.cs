@@ -28,10 +28,57 @@ internal static class ConversionCommand
         }
 
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print what the passes changed" };
+        var verify = new VerifyFlags();
+        var report = new Option<string>("--report")
+        {
+            Description = "Write the summary, every op's mapping and the verification to this JSON file",
+            HelpName = "file",
+        };
         command.Add(verbose);
-        command.SetAction(parsed =>
-            ConversionRunner.Run(env, from, to, parsed.GetRequiredValue(input), map(parsed), parsed.GetValue(verbose)));
+        foreach (var option in verify.All())
+        {
+            command.Add(option);
+        }
+
+        command.Add(report);
+        Help.Examples.Set(command, ExamplesFor(name, from, to));
+        command.SetAction(parsed => ConversionRunner.Run(
+            env, from, to, parsed.GetRequiredValue(input), map(parsed),
+            new RunExtras(parsed.GetValue(verbose), verify.Settings(parsed), parsed.GetValue(report))));
         return command;
+    }
+
+    private static string[] ExamplesFor(string name, ModelFormat from, ModelFormat to)
+    {
+        var model = from switch
+        {
+            ModelFormat.Mge => "model.mge",
+            ModelFormat.TracedModule => "model.tm",
+            _ => "model.onnx",
+        };
+        var tool = CliApp.ToolName;
+        if (to == ModelFormat.Caffe)
+        {
+            return
+            [
+                $"{tool} {name} -i {model} -c model.prototxt -b model.caffemodel",
+                $"{tool} {name} -i {model} -c model.prototxt -b model.caffemodel --verify --report report.json",
+            ];
+        }
+
+        var output = to switch
+        {
+            ModelFormat.Onnx => "model.onnx",
+            ModelFormat.TFLite => "model.tflite",
+            ModelFormat.TorchScript => "model.torchscript",
+            ModelFormat.Mge => "converted.mge",
+            _ => "converted.tm",
+        };
+        return
+        [
+            $"{tool} {name} -i {model} -o {output}",
+            $"{tool} {name.Replace('_', '-')} -i {model} -o {output} --verify --report report.json",
+        ];
     }
 
     /// <summary>The value of a flag this command may not have: its default when absent.</summary>

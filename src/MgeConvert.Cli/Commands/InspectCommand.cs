@@ -11,6 +11,7 @@ internal sealed class InspectCommand : ICommandFamily
         var model = new Argument<string>("model") { Description = "Model file (.mge, .tm, .onnx, ...)" };
         var graph = new Option<bool>("--graph") { Description = "Also print the graph as read, one line per operator" };
         var command = new Command("inspect", "Show a model's format, inputs, outputs and operator histogram") { model, graph };
+        Help.Examples.Set(command, "mgeconvert inspect model.mge", "mgeconvert inspect model.tm --graph");
         command.SetAction(parsed =>
         {
             var summary = env.Converter.Inspect(parsed.GetRequiredValue(model));

@@ -1,63 +1,68 @@
+using MgeConvert.Cli.Verification;
 using MgeConvert.Formats;
 using Spectre.Console;
 
 namespace MgeConvert.Cli.Output;
 
-/// <summary>Runs one conversion (with a progress spinner on a terminal) and prints its summary.</summary>
+/// <summary>
+/// Runs one conversion (with a progress line on a terminal), optionally verifies it, prints the summary and
+/// writes the JSON report. A verification over tolerance exits 1.
+/// </summary>
 internal static class ConversionRunner
 {
-    public static int Run(CliEnvironment env, ModelFormat from, ModelFormat to, string input, ConversionOptions options, bool verbose)
+    public static int Run(CliEnvironment env, ModelFormat from, ModelFormat to, string input, ConversionOptions options, RunExtras extras)
     {
-        var result = env.OutputIsTerminal
-            ? WithStatus(env, stage => env.Converter.Convert(from, to, input, options, stage))
-            : env.Converter.Convert(from, to, input, options);
-        PrintSummary(env, result, verbose);
+        ConversionResult result;
+        VerificationResult? verification;
+        if (env.OutputIsTerminal)
+        {
+            var stage = "Reading model...";
+            (result, verification) = Progress.WhenSlow(env, () => stage, () =>
+            {
+                var converted = env.Converter.Convert(from, to, input, options, s => stage = StageText(s));
+                stage = "Verifying...";
+                return (converted, Verify(env, from, input, options, converted, extras));
+            });
+        }
+        else
+        {
+            result = env.Converter.Convert(from, to, input, options);
+            verification = Verify(env, from, input, options, result, extras);
+        }
+
+        SummaryOutput.Print(env, result, extras.Verbose);
+        if (verification is not null)
+        {
+            VerificationOutput.Print(env, verification);
+        }
+
+        if (extras.ReportPath is { } report)
+        {
+            ReportWriter.Write(report, result, verification);
+            env.Out.WriteLine($"  report: {report}");
+        }
+
+        if (verification is { Passed: false })
+        {
+            var failed = verification.Outputs.Where(o => !o.WithinTolerance).Select(o => o.Name);
+            env.Error.WriteLine(
+                $"error: --verify: {string.Join(", ", failed)} differ(s) from the source model by more than " +
+                $"{Numbers.Short(verification.Atol)} + {Numbers.Short(verification.Rtol)}·|source|");
+            return ExitCodes.Failure;
+        }
+
         return ExitCodes.Success;
     }
 
-    private static ConversionResult WithStatus(CliEnvironment env, Func<Action<ConversionStage>, ConversionResult> convert)
+    private static VerificationResult? Verify(
+        CliEnvironment env, ModelFormat from, string input, ConversionOptions options, ConversionResult result, RunExtras extras) =>
+        extras.Verify is { } settings ? ModelVerifier.Verify(env.Converter, from, input, options, result, settings) : null;
+
+    private static string StageText(ConversionStage stage) => stage switch
     {
-        var console = Consoles.For(env);
-        return console.Status().Start("Reading model...", context =>
-            convert(stage => context.Status(stage switch
-            {
-                ConversionStage.Reading => "Reading model...",
-                ConversionStage.RunningPasses => "Running passes...",
-                ConversionStage.Preparing => "Preparing output...",
-                _ => "Writing output...",
-            })));
-    }
-
-    private static void PrintSummary(CliEnvironment env, ConversionResult result, bool verbose)
-    {
-        foreach (var warning in result.Warnings)
-        {
-            env.Error.WriteLine("warning: " + warning);
-        }
-
-        var t = result.Timings;
-        env.Out.WriteLine($"converted {result.Input} ({result.From.CommandName()}, {result.SourceContainer}) to {result.To.CommandName()}");
-        env.Out.WriteLine($"  ops:   {result.OpsIn.Total()} in -> {result.OpsOut.Total()} out");
-        foreach (var file in result.Outputs)
-        {
-            env.Out.WriteLine($"  wrote: {file.Path} ({Sizes.Bytes(file.Size)})");
-        }
-
-        foreach (var note in result.WriterNotes)
-        {
-            env.Out.WriteLine($"  note:  {note}");
-        }
-
-        env.Out.WriteLine(
-            $"  time:  {Sizes.Time(t.Total)} (read {Sizes.Time(t.Read)}, passes {Sizes.Time(t.Passes)}, " +
-            $"prepare {Sizes.Time(t.Prepare)}, write {Sizes.Time(t.Write)})");
-        if (verbose)
-        {
-            env.Out.WriteLine(result.PassLog.Count == 0 ? "  passes: no changes logged" : "  passes:");
-            foreach (var line in result.PassLog)
-            {
-                env.Out.WriteLine("    " + line);
-            }
-        }
-    }
+        ConversionStage.Reading => "Reading model...",
+        ConversionStage.RunningPasses => "Running passes...",
+        ConversionStage.Preparing => "Preparing output...",
+        _ => "Writing output...",
+    };
 }

@@ -5,6 +5,8 @@ namespace MgeConvert.Ir;
 /// op's documentation says otherwise (numpy broadcasting, NCHW layouts, OIHW weights). Shape-like operands
 /// (reshape targets, axes, pads, slice bounds) are attributes; readers resolve them to constants.
 /// </summary>
+// Public properties are the attributes GraphPrinter lists by reflection; kept for every op under trimming/AOT.
+[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties)]
 public abstract record Op
 {
     /// <summary>The op's name in dumps and error messages.</summary>

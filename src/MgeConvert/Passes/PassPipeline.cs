@@ -52,7 +52,8 @@ public sealed class PassPipeline
     /// <summary>
     /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
     /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
-    /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize).
+    /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize),
+    /// and --remove_relu removes every Relu for TFLite.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
@@ -69,7 +70,7 @@ public sealed class PassPipeline
                 : [.. first, integerize, .. standard.Passes]);
         }
 
-        if (target != ModelFormat.TorchScript && !(options.RequireQuantize && target == ModelFormat.Onnx))
+        if (!MaterializesFakeQuant(target, options))
         {
             return standard;
         }
@@ -77,6 +78,10 @@ public sealed class PassPipeline
         // First: the annotations live on value objects, which identity removal and folding replace.
         return new PassPipeline([new Quantization.MaterializeFakeQuant(), .. standard.Passes]);
     }
+
+    /// <summary>Whether <see cref="Standard(ModelFormat, ConversionOptions)"/> makes QAT fake quantization explicit.</summary>
+    public static bool MaterializesFakeQuant(ModelFormat target, ConversionOptions options) =>
+        target == ModelFormat.TorchScript || (options.RequireQuantize && target is ModelFormat.Onnx or ModelFormat.TFLite);
 
     /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
     public static PassPipeline Standard(string target, bool fuseBatchNorm = false) => Standard(

@@ -159,8 +159,31 @@ public sealed class CliConversionTests : IDisposable
         Assert.Matches(@"│ Relu\s+│\s+1 │", inspect.Out);
         Assert.Matches(@"│ x\s+│ f32\s+│ \[1,4\]\s+│", inspect.Out);
         Assert.True(convert.ExitCode == 0, convert.Error);
-        Assert.Contains("ops:   2 in -> 2 out", convert.Out, StringComparison.Ordinal);
+        Assert.Matches(@"│ total\s+│\s+2 │\s+2 │", convert.Out);
+        Assert.Matches(@"│ Relu\s+│\s+1 │\s+1 │", convert.Out);
         Assert.True(File.Exists(_dir.File("t.onnx")));
+    }
+
+    [Fact]
+    public void ProgressAppearsOnlyWhenAConversionTakesMoreThanAMoment()
+    {
+        var input = FakeModel.Create(_dir.Path, ModelFormat.Mge);
+        var slow = new Converter(Fakes(out _, out _).Registry, GraphPipeline.From((graph, _) =>
+        {
+            Thread.Sleep(700);
+            return graph;
+        }));
+
+        CliRun.InProcess(Fakes(out _, out _), terminal: true, "mge_to_onnx", "-i", input, "-o", _dir.File("warm-up.onnx"));
+        var fast = CliRun.InProcess(Fakes(out _, out _), terminal: true, "mge_to_onnx", "-i", input, "-o", _dir.File("fast.onnx"));
+        var slowRun = CliRun.InProcess(slow, terminal: true, "mge_to_onnx", "-i", input, "-o", _dir.File("slow.onnx"));
+        var failing = CliRun.InProcess(Fakes(out _, out _), terminal: true, "mge_to_onnx", "-i", _dir.RandomFile("noise.mge"), "-o", _dir.File("x.onnx"));
+
+        Assert.True(fast.ExitCode == 0, fast.Error);
+        Assert.DoesNotContain("Running passes...", fast.Out, StringComparison.Ordinal);
+        Assert.True(slowRun.ExitCode == 0, slowRun.Error);
+        Assert.Contains("Running passes...", slowRun.Out, StringComparison.Ordinal);
+        failing.AssertOneLineError("unknown model format");
     }
 
     private static Converter Fakes(out FakeReader reader, out FakeWriter writer)

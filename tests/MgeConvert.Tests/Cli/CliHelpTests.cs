@@ -31,7 +31,11 @@ public partial class CliHelpTests
         "--use_int64_bias", "--use-int64-bias", "--disable_nhwc", "--disable-nhwc",
     ];
 
-    private static readonly string[] Help = ["-?", "-h", "--help", "-v", "--verbose"];
+    private static readonly string[] Help =
+    [
+        "-?", "-h", "--help", "-v", "--verbose", "--verify", "--verify-input", "--verify_input", "--verify-atol", "--verify_atol",
+        "--verify-rtol", "--verify_rtol", "--verify-seed", "--verify_seed", "--report",
+    ];
 
     public static TheoryData<string, string[]> Subcommands => new()
     {

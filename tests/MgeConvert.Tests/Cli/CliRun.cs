@@ -8,30 +8,57 @@ internal sealed record CliRun(int ExitCode, string Out, string Error)
 {
     public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>Runs the built MgeConvert.Cli.dll in a child process, as a user would.</summary>
-    public static CliRun Process(string workingDirectory, params string[] args)
+    /// <summary>
+    /// Runs the real CLI in a child process, as a user would: the binary named by MGECONVERT_BIN (e.g. the native
+    /// AOT build) when set, else the MgeConvert.Cli.dll built next to the tests.
+    /// </summary>
+    public static CliRun Process(string workingDirectory, params string[] args) =>
+        ProcessWithEnvironment(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Process"/> with extra environment variables for the child.</summary>
+    public static CliRun ProcessWithEnvironment(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "MgeConvert.Cli.dll");
-        Assert.True(File.Exists(dll), $"CLI not built next to the tests: {dll}");
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
-        var start = new ProcessStartInfo(host)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
+        var start = StartInfo();
+        start.WorkingDirectory = workingDirectory;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = System.Diagnostics.Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "mgeconvert did not finish within 60 s");
+        Assert.True(process.WaitForExit(120_000), "mgeconvert did not finish within 120 s");
         return new CliRun(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The binary under test: MGECONVERT_BIN when set, else the framework-dependent build.</summary>
+    public static string Binary =>
+        Environment.GetEnvironmentVariable("MGECONVERT_BIN") is { Length: > 0 } bin
+            ? Path.GetFullPath(bin)
+            : Path.Combine(AppContext.BaseDirectory, "MgeConvert.Cli.dll");
+
+    private static ProcessStartInfo StartInfo()
+    {
+        var binary = Binary;
+        Assert.True(File.Exists(binary), $"CLI binary not found: {binary}");
+        if (!binary.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            return new ProcessStartInfo(binary);
+        }
+
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
+        var start = new ProcessStartInfo(host);
+        start.ArgumentList.Add(binary);
+        return start;
     }
 
     /// <summary>Runs the same entry point in-process against <paramref name="converter"/>, stdout redirected.</summary>

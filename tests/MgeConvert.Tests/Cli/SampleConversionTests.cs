@@ -22,7 +22,7 @@ public class SampleConversionTests
         Support.NumericAssert.Close(expected, outputs["out"].ToDoubles(), 1e-5, 1e-4, "resnet_tiny output");
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -9,17 +9,20 @@ namespace MgeConvert.Formats.Caffe;
 /// Writes a network as a Caffe <c>.prototxt</c> (text, no weights) plus a <c>.caffemodel</c> (binary
 /// NetParameter with the same layers and their weight blobs).
 /// </summary>
-public sealed class CaffeWriter : IModelWriter
+public sealed class CaffeWriter : IModelWriter, IWriterOpCounts
 {
     public ModelFormat Format => ModelFormat.Caffe;
+
+    public IReadOnlyList<OpCount> LastTargetOps { get; private set; } = [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var prototxt = options.Prototxt ?? throw new ArgumentException("Caffe output needs a prototxt path", nameof(options));
         var caffemodel = options.CaffeModel ?? throw new ArgumentException("Caffe output needs a caffemodel path", nameof(options));
         var net = BuildNet(graph, options, prototxt);
+        LastTargetOps = OpHistogram.Of(net.Layer.GroupBy(l => l.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
         var weights = net.ToByteArray();
-        var text = Encoding.UTF8.GetBytes(ToPrototxt(net));
+        var text = Encoding.UTF8.GetBytes(ProvenanceComment(graph) + ToPrototxt(net));
         return
         [
             new OutputFile(prototxt, s => s.Write(text)),
@@ -37,6 +40,10 @@ public sealed class CaffeWriter : IModelWriter
 
         return CaffeLowering.Lower(graph, options, (CaffeBackend)options.ConvertBackend, file);
     }
+
+    /// <summary>A caffemodel has no free-form field, so provenance goes into a comment at the top of the prototxt.</summary>
+    private static string ProvenanceComment(Graph graph) =>
+        graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance) ? "# " + provenance + "\n" : "";
 
     /// <summary>The network text as written to the .prototxt.</summary>
     public static string ToPrototxt(NetParameter net) => CaffeTextFormat.Print(WithoutBlobs(net));

@@ -5,7 +5,7 @@ using MgeConvert.Ir;
 namespace MgeConvert.Formats.Onnx;
 
 /// <summary>Writes the IR as an ONNX model at opset 7–21 (options.Opset, default 13).</summary>
-public sealed class OnnxWriter : IModelWriter
+public sealed class OnnxWriter : IModelWriter, IWriterOpCounts
 {
     public const int MinOpset = 7;
     public const int MaxOpset = 21;
@@ -16,12 +16,18 @@ public sealed class OnnxWriter : IModelWriter
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for ONNX", nameof(options));
-        var bytes = Serialize(graph, options, path);
+        var model = Build(graph, options, path);
+        LastTargetOps = OpHistogram.Of(model.Graph.Node.GroupBy(n => n.OpType, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+        var bytes = model.ToByteArray();
         return [new OutputFile(path, s => s.Write(bytes))];
     }
 
+    public IReadOnlyList<OpCount> LastTargetOps { get; private set; } = [];
+
     /// <summary>The model file's bytes; throws <see cref="UnsupportedOpsException"/> listing every op the opset cannot express.</summary>
-    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<onnx>")
+    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<onnx>") => Build(graph, options, path).ToByteArray();
+
+    private static ModelProto Build(Graph graph, ConversionOptions options, string path)
     {
         var opset = options.Opset;
         if (opset is < MinOpset or > MaxOpset)
@@ -49,7 +55,7 @@ public sealed class OnnxWriter : IModelWriter
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         }
 
-        return model.ToByteArray();
+        return model;
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using MgeConvert.Ir;
 namespace MgeConvert.Formats.TFLite;
 
 /// <summary>Writes the IR as a TFLite flatbuffer (schema version 3, one subgraph, channels-last activations).</summary>
-public sealed class TFLiteWriter : IModelWriter, IWriterNotes
+public sealed class TFLiteWriter : IModelWriter, IWriterNotes, IWriterOpCounts
 {
     public ModelFormat Format => ModelFormat.TFLite;
 
@@ -21,6 +21,8 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
         ? [$"{r.Operators} operators, {r.OperatorCounts.GetValueOrDefault("TRANSPOSE")} TRANSPOSE "
             + $"({r.InterfaceTransposes} for input/output layout, {r.InternalTransposes} for layout between ops)", .. r.Remarks]
         : [];
+
+    public IReadOnlyList<OpCount> LastTargetOps => LastReport is { } r ? OpHistogram.Of(r.OperatorCounts) : [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
@@ -40,7 +42,7 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
         }
 
         var builder = lowering.Builder;
-        var bytes = builder.Serialize(options.GraphName, graph.Metadata.GetValueOrDefault("description") ?? "Converted by MgeConvert");
+        var bytes = builder.Serialize(options.GraphName, graph.Metadata.GetValueOrDefault("description") ?? Description(graph));
         var problems = TFLiteVerifier.Check(bytes);
         if (problems.Count > 0)
         {
@@ -73,6 +75,9 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes
 
         return remarks;
     }
+
+    private static string Description(Graph graph) =>
+        graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance) ? "Converted by MgeConvert " + provenance : "Converted by MgeConvert";
 }
 
 /// <summary>What a TFLite conversion produced: operator counts and where layout transposes were needed.</summary>

@@ -49,6 +49,12 @@ public sealed class TorchScriptWriter : IModelWriter
             records.Add(("data/" + i.ToString(CultureInfo.InvariantCulture), emitter.Attributes[i].Tensor.Bytes));
         }
 
+        if (graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance))
+        {
+            // torch.jit.load(..., _extra_files={"mgeconvert_provenance.json": ""}) reads it back.
+            records.Add(("extra/mgeconvert_provenance.json", Encoding.UTF8.GetBytes(provenance)));
+        }
+
         records.Add(("version", Encoding.ASCII.GetBytes(FormatVersion.ToString(CultureInfo.InvariantCulture) + "\n")));
         using var output = new MemoryStream();
         TorchScriptArchive.Write(output, ArchiveName(path), records);
