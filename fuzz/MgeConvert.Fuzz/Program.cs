@@ -28,6 +28,8 @@ for (var i = 0; i < args.Length; i++)
             options = options with { OutputDirectory = value };
             i++;
             break;
+        case "--repro" when value is not null:
+            return Repro.Run(value);
         case "--list":
             foreach (var t in FuzzTargets.All)
             {
@@ -36,7 +38,7 @@ for (var i = 0; i < args.Length; i++)
 
             return 0;
         default:
-            Console.Error.WriteLine("usage: MgeConvert.Fuzz --target <name,...|all> [--count N] [--seconds S] [--seed N] [--out DIR] | --list");
+            Console.Error.WriteLine("usage: MgeConvert.Fuzz --target <name,...|all> [--count N] [--seconds S] [--seed N] [--out DIR] | --repro FILE | --list");
             return 2;
     }
 }
