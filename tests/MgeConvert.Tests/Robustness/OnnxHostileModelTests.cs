@@ -43,6 +43,23 @@ public sealed class OnnxHostileModelTests : IDisposable
     }
 
     [Fact]
+    public void ConstantWhoseValueAttributeIsNoTensorIsAFormatError()
+    {
+        var model = new OnnxModels(13).Output("y", 1).Node("Constant", "c", [], ["y"], A.Int("value", 3));
+        var e = Assert.ThrowsAny<ModelFormatException>(() => Read(OnnxModels.Parse(model.Bytes())));
+        Assert.Contains("holds no tensor", e.Message);
+    }
+
+    [Fact]
+    public void SamePaddingWithAZeroStrideIsAFormatError()
+    {
+        var model = new OnnxModels(13).Input("x", 1, 1, 8, 8).Output("y", 1, 1, 4, 4)
+            .Node("MaxPool", "pool", ["x"], ["y"], A.Ints("kernel_shape", [2, 2]), A.Ints("strides", [2, 0]), A.Str("auto_pad", "SAME_UPPER"));
+        var e = Assert.ThrowsAny<ModelFormatException>(() => Read(OnnxModels.Parse(model.Bytes())));
+        Assert.Contains("must be positive", e.Message);
+    }
+
+    [Fact]
     public void DilatedMaxPoolWithAHugeKernelIsRefusedWithoutBuildingMillionsOfNodes()
     {
         var model = new OnnxModels(13).Input("x", 1, 1, 3000, 3000).Output("y", 1, 1, 1, 1)
