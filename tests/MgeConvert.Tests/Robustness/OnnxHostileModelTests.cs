@@ -60,6 +60,16 @@ public sealed class OnnxHostileModelTests : IDisposable
     }
 
     [Fact]
+    public void DilatedMaxPoolWithAZeroKernelSizeIsAFormatErrorNotAnEndlessLoop()
+    {
+        var model = new OnnxModels(12).Input("x", 1, 1, 100, 100).Output("y", 1, 1, 4, 2)
+            .Node("MaxPool", "pool", ["x"], ["y"], A.Ints("kernel_shape", [6, 0]), A.Ints("dilations", [10, 10]), A.Ints("strides", [10, 10]));
+        var read = Task.Run(() => Assert.ThrowsAny<ModelFormatException>(() => Read(OnnxModels.Parse(model.Bytes()))));
+        Assert.True(read.Wait(TimeSpan.FromSeconds(10)), "reading did not finish");
+        Assert.Contains("must be positive", read.Result.Message);
+    }
+
+    [Fact]
     public void DilatedMaxPoolWithAHugeKernelIsRefusedWithoutBuildingMillionsOfNodes()
     {
         var model = new OnnxModels(13).Input("x", 1, 1, 3000, 3000).Output("y", 1, 1, 1, 1)

@@ -20,7 +20,7 @@ internal static class OnnxDilatedMaxPool
             throw c.Unsupported("dilated max pooling of non-float values");
         }
 
-        var taps = kernel.Aggregate(1L, (p, k) => k <= 0 || p > MaxTaps ? p : p * k);
+        var taps = kernel.Aggregate(1L, (p, k) => p > MaxTaps ? p : p * k);
         if (taps > MaxTaps)
         {
             throw c.Unsupported($"dilated max pooling with kernel {string.Join("x", kernel)} ({taps} taps; at most {MaxTaps} are expanded)");
