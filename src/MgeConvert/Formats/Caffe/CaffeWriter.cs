@@ -18,12 +18,11 @@ public sealed class CaffeWriter : IModelWriter
         var prototxt = options.Prototxt ?? throw new ArgumentException("Caffe output needs a prototxt path", nameof(options));
         var caffemodel = options.CaffeModel ?? throw new ArgumentException("Caffe output needs a caffemodel path", nameof(options));
         var net = BuildNet(graph, options, prototxt);
-        var weights = net.ToByteArray();
         var text = Encoding.UTF8.GetBytes(ToPrototxt(net));
         return
         [
             new OutputFile(prototxt, s => s.Write(text)),
-            new OutputFile(caffemodel, s => s.Write(weights)),
+            new OutputFile(caffemodel, net.WriteTo),
         ];
     }
 

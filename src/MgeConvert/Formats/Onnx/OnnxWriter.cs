@@ -16,12 +16,15 @@ public sealed class OnnxWriter : IModelWriter
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for ONNX", nameof(options));
-        var bytes = Serialize(graph, options, path);
-        return [new OutputFile(path, s => s.Write(bytes))];
+        var model = Build(graph, options, path);
+        return [new OutputFile(path, model.WriteTo)];
     }
 
     /// <summary>The model file's bytes; throws <see cref="UnsupportedOpsException"/> listing every op the opset cannot express.</summary>
-    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<onnx>")
+    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<onnx>") => Build(graph, options, path).ToByteArray();
+
+    /// <summary>The model; its initializers reference the IR's tensor bytes, which are serialized straight to the file.</summary>
+    private static ModelProto Build(Graph graph, ConversionOptions options, string path)
     {
         var opset = options.Opset;
         if (opset is < MinOpset or > MaxOpset)
@@ -49,7 +52,7 @@ public sealed class OnnxWriter : IModelWriter
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         }
 
-        return model.ToByteArray();
+        return model;
     }
 
     /// <summary>
