@@ -60,6 +60,18 @@ public static class Benchmark
         }
     }
 
+    /// <summary>Writes the generated model in one registered input format, for measuring a path by hand.</summary>
+    public static int WriteModel(string input, string path)
+    {
+        var writer = BenchInput.All.Single(i => i.Name == input).Writer;
+        foreach (var file in writer.Prepare(ResNet50.Build(), new ConversionOptions { Output = path }))
+        {
+            AtomicFile.Write(file.Path, file.WriteTo);
+        }
+
+        return 0;
+    }
+
     private sealed record Sample(double Wall, double Cpu, double Rss);
 
     private static string Verdict(double value, double goal, string unit) =>

@@ -63,6 +63,8 @@ public sealed class Converter
         var warnings = new List<string>(context.Warnings);
         warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
         var passTime = clock.Elapsed;
+        // Weights the passes replaced (folded batch norms, say) are freed before the writer allocates its own copies.
+        GC.Collect();
 
         clock.Restart();
         progress?.Invoke(ConversionStage.Preparing);

@@ -15,7 +15,7 @@ public sealed class InterruptedWriteTests : IDisposable
 
     /// <summary>The CLI's SIGINT/SIGTERM handler calls AbandonPending while a large write is in flight.</summary>
     [Fact]
-    public void SignalDuringALargeWriteLeavesNoFiles()
+    public async Task SignalDuringALargeWriteLeavesNoFiles()
     {
         var input = FakeModel.Create(_dir.Path, ModelFormat.Mge);
         using var writing = new ManualResetEventSlim();
@@ -30,7 +30,7 @@ public sealed class InterruptedWriteTests : IDisposable
         AtomicFile.AbandonPending();
         resume.Set();
 
-        Assert.ThrowsAny<IOException>(() => conversion.GetAwaiter().GetResult());
+        await Assert.ThrowsAnyAsync<IOException>(() => conversion);
         Assert.Equal(["model.fake"], _dir.Files());
     }
 
