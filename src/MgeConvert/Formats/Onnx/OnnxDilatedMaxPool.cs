@@ -10,7 +10,7 @@ namespace MgeConvert.Formats.Onnx;
 internal static class OnnxDilatedMaxPool
 {
     /// <summary>Each tap is a Slice node; a bound keeps a hostile kernel size from building millions of nodes.</summary>
-    private const long MaxTaps = 4096;
+    private const long MaxTaps = 8192;
 
     public static Value[] Import(OnnxNodeContext c, long[] kernel, long[] strides, long[] pads, long[] dilations, bool ceil)
     {
