@@ -11,7 +11,7 @@ public sealed class FuzzSliceTests(ITestOutputHelper output)
 {
     public const int Seed = 20261126;
 
-    public const int InputsPerTarget = 4000;
+    public const int InputsPerTarget = 8000;
 
     public static TheoryData<string> Targets => [.. FuzzTargets.All.Select(t => t.Name)];
 
