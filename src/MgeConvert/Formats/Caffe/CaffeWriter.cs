@@ -40,14 +40,25 @@ public sealed class CaffeWriter : IModelWriter
     /// <summary>The network text as written to the .prototxt.</summary>
     public static string ToPrototxt(NetParameter net) => CaffeTextFormat.Print(WithoutBlobs(net));
 
+    /// <summary>A copy without weights; the blobs are set aside while cloning so the weights are never copied.</summary>
     private static NetParameter WithoutBlobs(NetParameter net)
     {
-        var copy = net.Clone();
-        foreach (var layer in copy.Layer)
+        var blobs = net.Layer.Select(l => l.Blobs.ToArray()).ToList();
+        foreach (var layer in net.Layer)
         {
             layer.Blobs.Clear();
         }
 
-        return copy;
+        try
+        {
+            return net.Clone();
+        }
+        finally
+        {
+            for (var i = 0; i < blobs.Count; i++)
+            {
+                net.Layer[i].Blobs.AddRange(blobs[i]);
+            }
+        }
     }
 }
