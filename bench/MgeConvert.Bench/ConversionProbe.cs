@@ -4,7 +4,7 @@ using MgeConvert.Formats;
 
 namespace MgeConvert.Bench;
 
-/// <summary>One conversion in this (fresh) process; prints wall ms, CPU ms and peak RSS bytes.</summary>
+/// <summary>One conversion (or none) in this fresh process; prints its CPU ms and peak RSS bytes.</summary>
 public static class ConversionProbe
 {
     public static int Run(string from, string to, string input, string output)
@@ -14,11 +14,15 @@ public static class ConversionProbe
         var options = target == ModelFormat.Caffe
             ? new ConversionOptions { Prototxt = output + ".prototxt", CaffeModel = output + ".caffemodel" }
             : new ConversionOptions { Output = output };
-        var clock = Stopwatch.StartNew();
         new Converter().Convert(source, target, input, options);
-        var wall = clock.Elapsed.TotalMilliseconds;
+        return Report();
+    }
+
+    /// <summary>The baseline: a process that starts, loads nothing and reports.</summary>
+    public static int Report()
+    {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{wall:F1} {cpu:F1} {PeakRss()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{cpu:F1} {PeakRss()}"));
         return 0;
     }
 

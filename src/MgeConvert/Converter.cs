@@ -64,6 +64,8 @@ public sealed class Converter
         var warnings = new List<string>(context.Warnings);
         warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
         var passTime = clock.Elapsed;
+        // Weights the passes replaced (folded batch norms, say) are freed before the writer allocates its own copies.
+        GC.Collect();
 
         var provenance = Provenance.Of(from, to, input, options);
         graph.Metadata[Provenance.MetadataKey] = provenance.ToJson();

@@ -1,14 +1,21 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
 namespace MgeConvert.IO;
 
 /// <summary>Writes a file through a temporary sibling and a rename, so no partial output is ever left behind.</summary>
 public static class AtomicFile
 {
+    private static readonly ConcurrentDictionary<string, byte> Pending = new(StringComparer.Ordinal);
+
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
+        RemoveStaleTemps(dir, Path.GetFileName(full));
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        Pending[temp] = 0;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -20,6 +27,7 @@ public static class AtomicFile
         }
         finally
         {
+            Pending.TryRemove(temp, out _);
             if (File.Exists(temp))
             {
                 File.Delete(temp);
@@ -53,6 +61,54 @@ public static class AtomicFile
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files of writes still in progress; for a process about to terminate (Ctrl+C, SIGTERM),
+    /// so an interrupted conversion leaves nothing behind. The interrupted writes then fail instead of renaming.
+    /// </summary>
+    public static void AbandonPending()
+    {
+        foreach (var temp in Pending.Keys)
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Temporaries of the same target left by a process that no longer runs (killed with SIGKILL, power loss).</summary>
+    private static void RemoveStaleTemps(string dir, string name)
+    {
+        foreach (var temp in Directory.EnumerateFiles(dir, $".{name}.*.tmp"))
+        {
+            var parts = Path.GetFileName(temp)[(name.Length + 2)..].Split('.');
+            if (parts.Length == 3 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 }

@@ -8,6 +8,9 @@ public sealed class Graph
 {
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
+    // Next suffix to try per wanted name: names are never released, so earlier suffixes stay taken (linear, not quadratic).
+    private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.Ordinal);
+
     public Graph(string name = "graph")
     {
         Name = name;
@@ -37,11 +40,12 @@ public sealed class Graph
             return wanted;
         }
 
-        for (var i = 1; ; i++)
+        for (var i = _nextSuffix.GetValueOrDefault(wanted, 1); ; i++)
         {
             var candidate = $"{wanted}_{i}";
             if (_names.Add(candidate))
             {
+                _nextSuffix[wanted] = i + 1;
                 return candidate;
             }
         }

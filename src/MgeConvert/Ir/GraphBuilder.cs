@@ -61,10 +61,23 @@ public sealed class GraphBuilder
             return [.. folded.Select((t, i) => new Value(OutputName(name, outputNames, i, folded.Length), t))];
         }
 
-        var types = op.InferTypes(new InferenceContext(op, inputs));
+        var types = InferTypes(op, inputs);
         var outputs = types.Select((t, i) => new Value(OutputName(name, outputNames, i, types.Length), t)).ToArray();
         Graph.Nodes.Add(new Node(name, op, inputs, outputs));
         return outputs;
+    }
+
+    /// <summary>Type inference of an op; any failure on inconsistent inputs or attributes is an <see cref="IrException"/>.</summary>
+    private static TensorType[] InferTypes(Op op, Value?[] inputs)
+    {
+        try
+        {
+            return op.InferTypes(new InferenceContext(op, inputs));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or ArithmeticException or IndexOutOfRangeException)
+        {
+            throw new IrException($"{op.Name}: inputs {string.Join(", ", inputs.Select(v => v?.Type.ToString() ?? "-"))} do not fit the op ({e.Message})");
+        }
     }
 
     internal static void CheckArity(Op op, IReadOnlyList<Value?> inputs)

@@ -13,7 +13,7 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<long>
         {
             if (d < -1)
             {
-                throw new ArgumentException($"invalid dimension {d}");
+                throw new IrException($"invalid dimension {d}");
             }
         }
 
@@ -31,7 +31,7 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<long>
 
     public bool HasRank => _dims is not null;
 
-    public int Rank => _dims?.Length ?? throw new InvalidOperationException("shape has unknown rank");
+    public int Rank => _dims?.Length ?? throw new IrException("shape has unknown rank");
 
     public bool IsStatic => _dims is not null && Array.TrueForAll(_dims, d => d >= 0);
 
@@ -52,14 +52,14 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<long>
             long n = 1;
             foreach (var d in _dims!)
             {
-                n = checked(n * d);
+                n = d == 0 || n <= long.MaxValue / d ? n * d : throw new IrException($"shape {this} has more than {long.MaxValue} elements");
             }
 
             return n;
         }
     }
 
-    public long[] ToArray() => _dims is null ? throw new InvalidOperationException("shape has unknown rank") : (long[])_dims.Clone();
+    public long[] ToArray() => _dims is null ? throw new IrException("shape has unknown rank") : (long[])_dims.Clone();
 
     public int[] ToIntArray() => Array.ConvertAll(ToArray(), d => checked((int)d));
 
@@ -91,7 +91,7 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<long>
         return h.ToHashCode();
     }
 
-    public IEnumerator<long> GetEnumerator() => ((IEnumerable<long>)(_dims ?? throw new InvalidOperationException("shape has unknown rank"))).GetEnumerator();
+    public IEnumerator<long> GetEnumerator() => ((IEnumerable<long>)(_dims ?? throw new IrException("shape has unknown rank"))).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

@@ -13,7 +13,14 @@ public sealed class CaffeWriter : IModelWriter, IWriterOpCounts
 {
     public ModelFormat Format => ModelFormat.Caffe;
 
-    public IReadOnlyList<OpCount> LastTargetOps { get; private set; } = [];
+    // Per flow of execution: one writer instance (the registry's) serves concurrent conversions.
+    private readonly AsyncLocal<IReadOnlyList<OpCount>?> _lastTargetOps = new();
+
+    public IReadOnlyList<OpCount> LastTargetOps
+    {
+        get => _lastTargetOps.Value ?? [];
+        private set => _lastTargetOps.Value = value;
+    }
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
@@ -21,12 +28,11 @@ public sealed class CaffeWriter : IModelWriter, IWriterOpCounts
         var caffemodel = options.CaffeModel ?? throw new ArgumentException("Caffe output needs a caffemodel path", nameof(options));
         var net = BuildNet(graph, options, prototxt);
         LastTargetOps = OpHistogram.Of(net.Layer.GroupBy(l => l.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
-        var weights = net.ToByteArray();
         var text = Encoding.UTF8.GetBytes(ProvenanceComment(graph) + ToPrototxt(net));
         return
         [
             new OutputFile(prototxt, s => s.Write(text)),
-            new OutputFile(caffemodel, s => s.Write(weights)),
+            new OutputFile(caffemodel, net.WriteTo),
         ];
     }
 
@@ -48,14 +54,25 @@ public sealed class CaffeWriter : IModelWriter, IWriterOpCounts
     /// <summary>The network text as written to the .prototxt.</summary>
     public static string ToPrototxt(NetParameter net) => CaffeTextFormat.Print(WithoutBlobs(net));
 
+    /// <summary>A copy without weights; the blobs are set aside while cloning so the weights are never copied.</summary>
     private static NetParameter WithoutBlobs(NetParameter net)
     {
-        var copy = net.Clone();
-        foreach (var layer in copy.Layer)
+        var blobs = net.Layer.Select(l => l.Blobs.ToArray()).ToList();
+        foreach (var layer in net.Layer)
         {
             layer.Blobs.Clear();
         }
 
-        return copy;
+        try
+        {
+            return net.Clone();
+        }
+        finally
+        {
+            for (var i = 0; i < blobs.Count; i++)
+            {
+                net.Layer[i].Blobs.AddRange(blobs[i]);
+            }
+        }
     }
 }

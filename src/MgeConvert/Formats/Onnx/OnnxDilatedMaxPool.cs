@@ -9,12 +9,21 @@ namespace MgeConvert.Formats.Onnx;
 /// </summary>
 internal static class OnnxDilatedMaxPool
 {
+    /// <summary>Each tap is a Slice node; a bound keeps a hostile kernel size from building millions of nodes.</summary>
+    private const long MaxTaps = 8192;
+
     public static Value[] Import(OnnxNodeContext c, long[] kernel, long[] strides, long[] pads, long[] dilations, bool ceil)
     {
         var x = c.StaticShape(0, "dilated MaxPool");
         if (!c.In(0).DType.IsFloat)
         {
             throw c.Unsupported("dilated max pooling of non-float values");
+        }
+
+        var taps = kernel.Aggregate(1L, (p, k) => p > MaxTaps ? p : p * k);
+        if (taps > MaxTaps)
+        {
+            throw c.Unsupported($"dilated max pooling with kernel {string.Join("x", kernel)} ({taps} taps; at most {MaxTaps} are expanded)");
         }
 
         var n = kernel.Length;
@@ -30,26 +39,26 @@ internal static class OnnxDilatedMaxPool
 
         var source = padded.Any(p => p != 0) ? c.Temp(new Pad(padded, PadMode.Constant, float.NegativeInfinity), c.In(0)) : c.In(0);
         var axes = Enumerable.Range(2, n).Select(a => (long)a).ToArray();
-        var taps = new List<Value>();
+        var slices = new List<Value>();
         foreach (var tap in Taps(kernel))
         {
             var starts = tap.Select((t, i) => t * dilations[i]).ToArray();
             var ends = starts.Select((s, i) => s + ((outputs[i] - 1) * strides[i]) + 1).ToArray();
-            taps.Add(c.Temp(new Slice(starts, ends, axes, strides), source));
+            slices.Add(c.Temp(new Slice(starts, ends, axes, strides), source));
         }
 
-        if (taps.Count == 1)
+        if (slices.Count == 1)
         {
-            return c.Apply(new Identity(), taps[0]);
+            return c.Apply(new Identity(), slices[0]);
         }
 
-        var acc = taps[0];
-        for (var i = 1; i < taps.Count - 1; i++)
+        var acc = slices[0];
+        for (var i = 1; i < slices.Count - 1; i++)
         {
-            acc = c.Temp(new Binary(BinaryFunction.Max), acc, taps[i]);
+            acc = c.Temp(new Binary(BinaryFunction.Max), acc, slices[i]);
         }
 
-        return c.Apply(new Binary(BinaryFunction.Max), acc, taps[^1]);
+        return c.Apply(new Binary(BinaryFunction.Max), acc, slices[^1]);
     }
 
     private static IEnumerable<long[]> Taps(long[] kernel)

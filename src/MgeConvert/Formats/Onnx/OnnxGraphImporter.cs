@@ -13,6 +13,7 @@ internal sealed class OnnxGraphImporter
     private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _onnxNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.Ordinal);
     private readonly List<UnsupportedOp> _unsupported = [];
     private readonly bool _allowUnsupported;
 
@@ -240,9 +241,10 @@ internal sealed class OnnxGraphImporter
     private string FreshName(string wanted)
     {
         var candidate = wanted;
-        for (var i = 1; _onnxNames.Contains(candidate) || !_usedNames.Add(candidate); i++)
+        for (var i = _nextSuffix.GetValueOrDefault(wanted, 1); _onnxNames.Contains(candidate) || !_usedNames.Add(candidate); i++)
         {
             candidate = $"{wanted}_{i}";
+            _nextSuffix[wanted] = i + 1;
         }
 
         return candidate;

@@ -148,6 +148,12 @@ internal static class OnnxImportNn
     private static long[] ResolvePads(OnnxNodeContext c, long[] kernel, long[] strides, long[] dilations)
     {
         var n = kernel.Length;
+        if (kernel.Any(k => k <= 0) || strides.Any(s => s <= 0) || dilations.Any(d => d <= 0))
+        {
+            throw c.Unsupported(
+                $"kernel [{string.Join(",", kernel)}], strides [{string.Join(",", strides)}] and dilations [{string.Join(",", dilations)}] must be positive");
+        }
+
         var autoPad = c.Str("auto_pad", "NOTSET");
         switch (autoPad)
         {

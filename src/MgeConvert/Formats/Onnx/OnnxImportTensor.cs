@@ -1,5 +1,6 @@
 using MgeConvert.Ir;
 using MgeConvert.Ir.Ops;
+using MgeConvert.Reference;
 
 namespace MgeConvert.Formats.Onnx;
 
@@ -55,6 +56,16 @@ internal static class OnnxImportTensor
         catch (NotSupportedException e)
         {
             throw c.Unsupported(e.Message);
+        }
+
+        if (fill.ElementCount != 1)
+        {
+            throw c.Unsupported($"ConstantOfShape value must hold one element, it holds {fill.ElementCount}");
+        }
+
+        if (shape.ElementCount > ConstantEvaluator.DefaultMaxElements)
+        {
+            return c.Apply(new Expand(shape.ToArray()), c.Constant(new Tensor(fill.DType, Shape.Scalar, fill.Bytes)));
         }
 
         var element = fill.Bytes.ToArray();

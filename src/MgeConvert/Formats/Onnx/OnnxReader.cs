@@ -23,17 +23,23 @@ public sealed class OnnxReader : IModelReader
 
     public ImportedModel Read(string path, ConversionOptions options)
     {
-        byte[] bytes;
+        // Parsed from the stream, so the file's bytes and the parsed tensors never coexist in memory.
+        ModelProto model;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ModelFormatException(path, $"not a valid ONNX model (ModelProto protobuf expected): {e.Message}", inner: e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFormatException(path, $"cannot read the ONNX model: {e.Message}", inner: e);
         }
 
-        return Read(path, bytes, options.AllowUnsupported);
+        return Import(path, model, options.AllowUnsupported);
     }
 
     /// <summary>

@@ -46,8 +46,13 @@ internal static class OnnxTensors
         Enum.IsDefined(typeof(TensorProto.Types.DataType), onnxType) ? ((TensorProto.Types.DataType)onnxType).ToString().ToUpperInvariant() : $"type {onnxType}";
 
     /// <summary>Decodes a TensorProto (raw_data or the typed repeated fields); throws with a reason when impossible.</summary>
-    public static Tensor ToTensor(TensorProto proto)
+    public static Tensor ToTensor(TensorProto? proto)
     {
+        if (proto is null)
+        {
+            throw new NotSupportedException("a tensor attribute holds no tensor (wrong attribute type)");
+        }
+
         var element = ToElement(proto.DataType)
             ?? throw new NotSupportedException($"tensor {proto.Name} has element type {TypeName(proto.DataType)}, which the IR cannot hold");
         if (proto.DataLocation == 1 || proto.ExternalData.Count > 0)

@@ -18,15 +18,22 @@ public sealed class OnnxWriter : IModelWriter, IWriterOpCounts
         var path = options.Output ?? throw new ArgumentException("an output path is required for ONNX", nameof(options));
         var model = Build(graph, options, path);
         LastTargetOps = OpHistogram.Of(model.Graph.Node.GroupBy(n => n.OpType, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
-        var bytes = model.ToByteArray();
-        return [new OutputFile(path, s => s.Write(bytes))];
+        return [new OutputFile(path, model.WriteTo)];
     }
 
-    public IReadOnlyList<OpCount> LastTargetOps { get; private set; } = [];
+    // Per flow of execution: one writer instance (the registry's) serves concurrent conversions.
+    private readonly AsyncLocal<IReadOnlyList<OpCount>?> _lastTargetOps = new();
+
+    public IReadOnlyList<OpCount> LastTargetOps
+    {
+        get => _lastTargetOps.Value ?? [];
+        private set => _lastTargetOps.Value = value;
+    }
 
     /// <summary>The model file's bytes; throws <see cref="UnsupportedOpsException"/> listing every op the opset cannot express.</summary>
     public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<onnx>") => Build(graph, options, path).ToByteArray();
 
+    /// <summary>The model; its initializers reference the IR's tensor bytes, which are serialized straight to the file.</summary>
     private static ModelProto Build(Graph graph, ConversionOptions options, string path)
     {
         var opset = options.Opset;

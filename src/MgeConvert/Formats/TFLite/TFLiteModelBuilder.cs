@@ -47,7 +47,8 @@ internal sealed class TFLiteModelBuilder
             CustomOptions = flexBufferOptions,
         });
 
-    public byte[] Serialize(string graphName, string description)
+    /// <summary>The finished model: a view of the builder's buffer (no copy).</summary>
+    public ArraySegment<byte> Serialize(string graphName, string description)
     {
         // Sized for all weights up front: growing the builder copies everything written so far.
         var payload = Tensors.Sum(t => (long)(t.Data?.Length ?? 0) + 16) + (Tensors.Count * 128L) + (Operators.Count * 96L) + (1 << 16);
@@ -100,7 +101,7 @@ internal sealed class TFLiteModelBuilder
             default,
             Model.CreateSignatureDefsVector(fb, [signature]));
         Model.FinishModelBuffer(fb, model);
-        return fb.SizedByteArray();
+        return fb.DataBuffer.ToArraySegment(fb.DataBuffer.Position, fb.Offset);
     }
 
     /// <summary>The runtime's op resolver registers BROADCAST_TO from version 2 (version 1 meant the Flex op).</summary>

@@ -9,7 +9,9 @@ namespace MgeConvert.Formats.TFLite;
 /// </summary>
 internal static class TFLiteVerifier
 {
-    public static List<string> Check(byte[] bytes)
+    public static List<string> Check(byte[] bytes) => Check(new ArraySegment<byte>(bytes));
+
+    public static List<string> Check(ArraySegment<byte> bytes)
     {
         var problems = new List<string>();
         try
@@ -24,10 +26,10 @@ internal static class TFLiteVerifier
         return problems;
     }
 
-    private static void CheckModel(byte[] bytes, List<string> problems)
+    private static void CheckModel(ArraySegment<byte> bytes, List<string> problems)
     {
-        var bb = new ByteBuffer(bytes);
-        if (bytes.Length < 8 || !Model.ModelBufferHasIdentifier(bb))
+        var bb = new ByteBuffer(bytes.Array!, bytes.Offset);
+        if (bytes.Count < 8 || !Model.ModelBufferHasIdentifier(bb))
         {
             problems.Add("missing file identifier TFL3");
             return;

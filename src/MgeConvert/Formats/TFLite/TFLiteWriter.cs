@@ -27,12 +27,14 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes, IWriterOpCounts
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("no output path given", nameof(options));
-        var bytes = Convert(graph, options, path);
+        var bytes = Build(graph, options, path);
         return [new OutputFile(path, s => s.Write(bytes))];
     }
 
     /// <summary>The model bytes; throws <see cref="UnsupportedOpsException"/> listing every op TFLite cannot express.</summary>
-    public byte[] Convert(Graph graph, ConversionOptions options, string path = "model.tflite")
+    public byte[] Convert(Graph graph, ConversionOptions options, string path = "model.tflite") => [.. Build(graph, options, path)];
+
+    private ArraySegment<byte> Build(Graph graph, ConversionOptions options, string path)
     {
         var lowering = new TFLiteLowering(graph, options);
         lowering.Run();

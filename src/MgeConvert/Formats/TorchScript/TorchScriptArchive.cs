@@ -13,8 +13,17 @@ internal static class TorchScriptArchive
 
     public static void Write(Stream output, string archiveName, IEnumerable<(string Name, ReadOnlyMemory<byte> Data)> records)
     {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        if (!output.CanSeek)
+        {
+            // Without seeking the zip would need data descriptors; build it in memory instead (same bytes).
+            using var buffer = new MemoryStream();
+            Write(buffer, archiveName, records);
+            buffer.Position = 0;
+            buffer.CopyTo(output);
+            return;
+        }
+
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
         {
             foreach (var (name, data) in records)
             {
@@ -24,8 +33,5 @@ internal static class TorchScriptArchive
                 stream.Write(data.Span);
             }
         }
-
-        buffer.Position = 0;
-        buffer.CopyTo(output);
     }
 }

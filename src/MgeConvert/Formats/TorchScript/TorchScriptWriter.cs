@@ -24,12 +24,20 @@ public sealed class TorchScriptWriter : IModelWriter
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for TorchScript", nameof(options));
-        var bytes = Serialize(graph, path);
-        return [new OutputFile(path, s => s.Write(bytes))];
+        var records = Records(graph, path);
+        return [new OutputFile(path, s => TorchScriptArchive.Write(s, ArchiveName(path), records))];
     }
 
     /// <summary>The archive's bytes; throws <see cref="UnsupportedOpsException"/> listing every op TorchScript cannot express.</summary>
     public static byte[] Serialize(Graph graph, string path = "model.pt")
+    {
+        using var output = new MemoryStream();
+        TorchScriptArchive.Write(output, ArchiveName(path), Records(graph, path));
+        return output.ToArray();
+    }
+
+    /// <summary>The archive's records; tensor records reference the IR's bytes, written straight to the file later.</summary>
+    private static List<(string, ReadOnlyMemory<byte>)> Records(Graph graph, string path)
     {
         var emitter = new TorchScriptEmitter(graph);
         var source = emitter.Emit(ClassName);
@@ -56,9 +64,7 @@ public sealed class TorchScriptWriter : IModelWriter
         }
 
         records.Add(("version", Encoding.ASCII.GetBytes(FormatVersion.ToString(CultureInfo.InvariantCulture) + "\n")));
-        using var output = new MemoryStream();
-        TorchScriptArchive.Write(output, ArchiveName(path), records);
-        return output.ToArray();
+        return records;
     }
 
     private static string ArchiveName(string path)
