@@ -1,5 +1,7 @@
 using MgeConvert.Formats;
+using MgeConvert.Formats.Mge;
 using MgeConvert.Formats.Onnx;
+using MgeConvert.Formats.TracedModule;
 
 namespace MgeConvert.Bench;
 
@@ -12,5 +14,7 @@ public sealed record BenchInput(string Name, IModelWriter Writer)
     public static IReadOnlyList<BenchInput> All { get; } =
     [
         new("onnx", new OnnxWriter()),
+        new("mge", new MgeWriter()),
+        new("tm", new TracedModuleWriter()),
     ];
 }

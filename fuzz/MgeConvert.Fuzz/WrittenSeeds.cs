@@ -1,5 +1,7 @@
 using MgeConvert.Formats;
+using MgeConvert.Formats.Mge;
 using MgeConvert.Formats.Onnx;
+using MgeConvert.Formats.TracedModule;
 
 namespace MgeConvert.Fuzz;
 
@@ -10,6 +12,8 @@ public static class WrittenSeeds
     public static IReadOnlyList<IModelWriter> Writers() =>
     [
         new OnnxWriter(),
+        new MgeWriter(),
+        new TracedModuleWriter(),
     ];
 
     /// <summary>How many fixture models each writer converts into seeds.</summary>
