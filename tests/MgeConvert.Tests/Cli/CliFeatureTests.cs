@@ -205,6 +205,33 @@ public sealed class CliFeatureTests : IDisposable
         }
     }
 
+    [Fact]
+    public void MegEngineOutputsAreByteIdenticalOnReRunAndTheDumpCarriesProvenanceInUserInfo()
+    {
+        var onnx = CliRun.Process(_dir.Path, "mge_to_onnx", "-i", Sample, "-o", "in.onnx");
+        Assert.True(onnx.ExitCode == 0, onnx.Error);
+        foreach (var (command, file) in new[] { ("onnx_to_mge", "a.mge"), ("onnx_to_tracedmodule", "a.tm") })
+        {
+            var runs = Enumerable.Range(0, 2).Select(_ =>
+            {
+                var run = CliRun.Process(_dir.Path, command, "-i", "in.onnx", "-o", file);
+                Assert.True(run.ExitCode == 0, run.Error);
+                return File.ReadAllBytes(_dir.File(file));
+            }).ToList();
+            Assert.True(runs[0].AsSpan().SequenceEqual(runs[1]), $"{command}: {file} differs between two runs");
+        }
+
+        // Metadata.user_info holds pickle.dumps(user_info); ours is a protocol-0 pickle of the provenance json.
+        var dump = File.ReadAllBytes(_dir.File("a.mge"));
+        var text = Encoding.Latin1.GetString(dump);
+        var start = text.IndexOf("V{\"", StringComparison.Ordinal);
+        var end = text.IndexOf("}\n.", start, StringComparison.Ordinal) + 3;
+        var userInfo = Assert.IsType<string>(MgeConvert.Formats.Pickle.PickleReader.Load(dump.AsMemory(start, end - start)));
+        using var provenance = JsonDocument.Parse(userInfo);
+        Assert.Equal("mgeconvert", provenance.RootElement.GetProperty("converter").GetString());
+        Assert.Equal("in.onnx", provenance.RootElement.GetProperty("source_file").GetString());
+    }
+
     private List<byte[]> Run(string[] command, List<string> files)
     {
         var run = CliRun.Process(_dir.Path, [command[0], "-i", Sample, .. command.Skip(1)]);

@@ -36,7 +36,10 @@ public sealed class MgeWriter : IModelWriter
             throw new UnsupportedOpsException(path, $"MegEngine ({options.MgeFormat})", lowering.Unsupported);
         }
 
-        var settings = new MgeWriteSettings(container, options.OptimizeForInference ? OptimizeForInferenceOptions : 0);
+        var settings = new MgeWriteSettings(container, options.OptimizeForInference ? OptimizeForInferenceOptions : 0)
+        {
+            UserInfo = graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance) ? MgeUserInfo.PickleOf(provenance) : "",
+        };
         var bytes = container == MgeContainer.Mgv2
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
             : MgeV1Serializer.Serialize(lowering.Program, settings);

@@ -23,7 +23,7 @@ internal static class MgeV2Serializer
         var middleVector = Model.CreateMiddleTensorsVector(b, middle);
         var outputVector = Model.CreateOutputVarsIdxVector(b, outputs);
         var aliasVector = Model.CreateOutputAliasVector(b, []);
-        var userInfo = b.CreateString("");
+        var userInfo = b.CreateString(settings.UserInfo);
         var metadata = Metadata.CreateMetadata(b, is_valid: true, graph_modified: false, optimize_options: settings.OptimizeOptions, user_infoOffset: userInfo);
         Model.StartModel(b);
         Model.AddMgeVersion(b, settings.Version);

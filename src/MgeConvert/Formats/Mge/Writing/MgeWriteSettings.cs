@@ -3,6 +3,9 @@ namespace MgeConvert.Formats.Mge.Writing;
 /// <summary>Container and dump-level fields of one written file (docs/mge-format.md §1.3, §11.1, §15).</summary>
 internal sealed record MgeWriteSettings(MgeContainer Container, ulong OptimizeOptions)
 {
+    /// <summary>Metadata.user_info: a pickle, empty when there is nothing to record.</summary>
+    public string UserInfo { get; init; } = "";
+
     /// <summary>The comp node every tensor gets (§7.1: "xpux" = any device).</summary>
     public const string CompNode = "xpux";
 
