@@ -174,6 +174,44 @@ public sealed class TFLiteFlagTests(ITestOutputHelper output)
         RunAgainstFixture(mtk);
     }
 
+    [Fact]
+    public void PreferSamePadModeTakesSamePaddingWhereTheOutputHasSamesSize()
+    {
+        var plain = Convert("nets/resnet_tiny_tm", ModelFormat.TracedModule, p => new ConversionOptions { Output = p });
+        var same = Convert("nets/resnet_tiny_tm", ModelFormat.TracedModule, p => new ConversionOptions { Output = p, PreferSamePadMode = true });
+
+        var plainPads = Operators(plain.Model).Count(o => o.Code == BuiltinOperator.PAD);
+        var samePads = Operators(same.Model).Count(o => o.Code == BuiltinOperator.PAD);
+        output.WriteLine($"PAD operators: {plainPads} by default, {samePads} with --prefer_same_pad_mode");
+        Assert.True(samePads < plainPads);
+
+        // SAME pads (total / 2) at the start and the rest at the end: the IR graph with those pads is what LiteRT computes.
+        foreach (var node in same.Graph.Nodes.Where(n => n.Op is Conv))
+        {
+            var conv = (Conv)node.Op;
+            var x = node.Input(0).Shape;
+            var k = node.Input(1).Shape;
+            var pads = (long[])conv.Pads.Clone();
+            var sameSize = true;
+            for (var i = 0; i < 2; i++)
+            {
+                var effective = (conv.Dilations[i] * (k[i + 2] - 1)) + 1;
+                var outSame = (x[i + 2] + conv.Strides[i] - 1) / conv.Strides[i];
+                var total = Math.Max(((outSame - 1) * conv.Strides[i]) + effective - x[i + 2], 0);
+                sameSize &= node.Output.Shape[i + 2] == outSame;
+                (pads[i], pads[i + 2]) = (total / 2, total - (total / 2));
+            }
+
+            if (sameSize && conv.Pads.Any(p => p != 0))
+            {
+                node.Op = conv with { Pads = pads };
+            }
+        }
+
+        var values = RunAgainstReference(same);
+        Assert.Contains(values, v => v != 0);
+    }
+
     internal sealed record Written(string Path, byte[] Model, Graph Graph, FixtureCase Fixture, TFLiteWriteReport Report, IReadOnlyList<string> Notes);
 
     internal sealed record Op(BuiltinOperator Code, string CustomCode, List<Formats.TFLite.Schema.Tensor> Inputs, Formats.TFLite.Schema.Tensor Output, Operator Raw);

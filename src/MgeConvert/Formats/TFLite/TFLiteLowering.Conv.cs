@@ -331,12 +331,14 @@ internal sealed partial class TFLiteLowering
 
     /// <summary>
     /// Chooses TFLite padding for a window op on an NHWC input: SAME or VALID when they are exactly the IR
-    /// pads, else an explicit PAD before a VALID op.
+    /// pads, else an explicit PAD before a VALID op. With --prefer_same_pad_mode (as the original) SAME is taken
+    /// whenever the output has SAME's size, even where SAME splits the padding differently than the IR op.
     /// </summary>
     private (Padding Padding, TFLiteTensor Input) SpatialPadding(TFLiteTensor input, Value x, long[] kernel, long[] strides, long[] dilations,
         long[] pads, PadFill fill, long[]? extraEnd = null)
     {
         var same = true;
+        var sameSize = true;
         var zero = true;
         for (var i = 0; i < 2; i++)
         {
@@ -346,8 +348,11 @@ internal sealed partial class TFLiteLowering
             var total = Math.Max(((outSame - 1) * strides[i]) + effective - inLen, 0);
             var end = pads[i + 2] + (extraEnd?[i] ?? 0);
             same &= pads[i] == total / 2 && end == total - (total / 2);
+            sameSize &= ((inLen + pads[i] + end - effective) / strides[i]) + 1 == outSame;
             zero &= pads[i] == 0 && end == 0;
         }
+
+        same |= _options.PreferSamePadMode && sameSize && !zero;
 
         if (zero)
         {
