@@ -51,6 +51,16 @@ public sealed class OnnxHostileModelTests : IDisposable
     }
 
     [Fact]
+    public void ConvTransposeWithAWeightOfRankOneIsAFormatError()
+    {
+        var model = new OnnxModels(13).Input("x", 1, 1, 8, 8).Output("y", 1, 1, 8, 8)
+            .Initializer("w", Tensor.FromFloats(new Shape(3), 1, 2, 3))
+            .Node("ConvTranspose", "deconv", ["x", "w"], ["y"]);
+        var e = Assert.ThrowsAny<ModelFormatException>(() => Read(OnnxModels.Parse(model.Bytes())));
+        Assert.Contains("expected (C, M/group, k1, ...)", e.Message);
+    }
+
+    [Fact]
     public void SamePaddingWithAZeroStrideIsAFormatError()
     {
         var model = new OnnxModels(13).Input("x", 1, 1, 8, 8).Output("y", 1, 1, 4, 4)

@@ -21,6 +21,11 @@ internal static class OnnxImportNn
     {
         var w = c.StaticShape(1, "ConvTranspose");
         var n = w.Length - 2;
+        if (n < 1)
+        {
+            throw new IrException($"ConvTranspose: the weight has rank {w.Length}, expected (C, M/group, k1, ...) of rank 3 or more");
+        }
+
         var kernel = c.Ints("kernel_shape") ?? w[2..];
         var strides = c.Ints("strides") ?? Ones(n);
         var dilations = c.Ints("dilations") ?? Ones(n);
