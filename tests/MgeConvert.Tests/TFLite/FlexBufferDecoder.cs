@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -19,25 +18,7 @@ public static class FlexBufferDecoder
         }
 
         var request = new JsonArray([.. buffers.Select(b => (JsonNode)new JsonArray([.. b.Select(x => (JsonNode)(int)x)]))]);
-        var start = new ProcessStartInfo("node", [Path.Combine(dir, "flexbuffers.mjs")])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = dir,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start node");
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(request.ToJsonString());
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"FlexBuffers decoder failed ({process.ExitCode}): {stderr.Result}");
-        }
-
-        using var doc = JsonDocument.Parse(stdout);
+        using var doc = JsonDocument.Parse(LiteRtOracle.RunNodeScript("flexbuffers.mjs", request, "FlexBuffers decoder").Stdout);
         return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
     }
 }

@@ -53,12 +53,26 @@ public static class LiteRtOracle
                 })]),
             })]),
         };
-        var start = new ProcessStartInfo("node", [Path.Combine(dir, "run.mjs")])
+        var (stdout, stderr) = RunNodeScript("run.mjs", request, "LiteRT.js harness");
+        using var doc = JsonDocument.Parse(stdout);
+        return [.. doc.RootElement.GetProperty("results").EnumerateArray().Select(r =>
+            r.TryGetProperty("error", out var e)
+                ? new LiteRtResult([], e.GetString() + Environment.NewLine + stderr)
+                : new LiteRtResult([.. r.GetProperty("outputs").EnumerateArray().Select(o => (
+                    o.GetProperty("dtype").GetString()!,
+                    o.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
+                    o.GetProperty("data").EnumerateArray().Select(d => d.GetDouble()).ToArray()))], null))];
+    }
+
+    /// <summary>Runs a script of the oracle package under node with <paramref name="request"/> as JSON on stdin; returns its stdout and stderr.</summary>
+    internal static (string Stdout, string Stderr) RunNodeScript(string script, JsonNode request, string what)
+    {
+        var start = new ProcessStartInfo("node", [Path.Combine(Directory, script)])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = dir,
+            WorkingDirectory = Directory,
         };
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start node");
         var stderr = process.StandardError.ReadToEndAsync();
@@ -66,18 +80,6 @@ public static class LiteRtOracle
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"LiteRT.js harness failed ({process.ExitCode}): {stderr.Result}");
-        }
-
-        using var doc = JsonDocument.Parse(stdout);
-        return [.. doc.RootElement.GetProperty("results").EnumerateArray().Select(r =>
-            r.TryGetProperty("error", out var e)
-                ? new LiteRtResult([], e.GetString() + Environment.NewLine + stderr.Result)
-                : new LiteRtResult([.. r.GetProperty("outputs").EnumerateArray().Select(o => (
-                    o.GetProperty("dtype").GetString()!,
-                    o.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
-                    o.GetProperty("data").EnumerateArray().Select(d => d.GetDouble()).ToArray()))], null))];
+        return process.ExitCode == 0 ? (stdout, stderr.Result) : throw new InvalidOperationException($"{what} failed ({process.ExitCode}): {stderr.Result}");
     }
 }
