@@ -78,28 +78,7 @@ public class QuantizedTfliteTests(ITestOutputHelper output)
             }
         }
 
-        var results = LiteRtOracle.Run([.. converted.Select(c => c.Run)]);
-        var passed = 0;
-        for (var i = 0; i < converted.Count; i++)
-        {
-            var (fixture, graph, _) = converted[i];
-            if (results[i].Error is { } error)
-            {
-                mismatched.Add($"{fixture.Id}: LiteRT refused the model: {error.Split('\n')[0]}");
-                continue;
-            }
-
-            var actual = results[i].Outputs.Select(o => Tensor.Create(DataType.Float64, new Shape(o.Data.Length), o.Data)).ToList();
-            var problems = FixtureComparison.Compare(fixture, graph, actual);
-            if (problems.Count == 0)
-            {
-                passed++;
-            }
-            else
-            {
-                mismatched.Add($"{fixture.Id}: {string.Join("; ", problems)}");
-            }
-        }
+        var passed = LiteRtFixtureRuns.RunAndCompare(converted, mismatched);
 
         output.WriteLine($"{title}: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
         unsupported.ForEach(u => output.WriteLine("unsupported " + u));

@@ -55,28 +55,7 @@ public class ToTfliteTests(ITestOutputHelper output)
             }
         }
 
-        var results = LiteRtOracle.Run([.. converted.Select(c => c.Run)]);
-        var passed = 0;
-        for (var i = 0; i < converted.Count; i++)
-        {
-            var (fixture, graph, _) = converted[i];
-            if (results[i].Error is { } error)
-            {
-                mismatched.Add($"{fixture.Id}: LiteRT refused the model: {error.Split('\n')[0]}");
-                continue;
-            }
-
-            var actual = results[i].Outputs.Select((o, k) => Output(o.Data, graph.Outputs[k].DType)).ToList();
-            var problems = FixtureComparison.Compare(fixture, graph, actual);
-            if (problems.Count == 0)
-            {
-                passed++;
-            }
-            else
-            {
-                mismatched.Add($"{fixture.Id}: {string.Join("; ", problems)}");
-            }
-        }
+        var passed = LiteRtFixtureRuns.RunAndCompare(converted, mismatched);
 
         output.WriteLine($"{command}: {passed} passed, {unsupported.Count} unsupported, {mismatched.Count} mismatched");
         unsupported.ForEach(u => output.WriteLine("unsupported " + u));
@@ -89,8 +68,4 @@ public class ToTfliteTests(ITestOutputHelper output)
     private static (string, int[], double[]) Input(FixtureCase fixture, Value input, int position) =>
         (TFLiteWriterTests.JsType(input.DType), input.Shape.ToIntArray(),
             (fixture.Inputs.FirstOrDefault(i => i.Name == input.Name).Data ?? fixture.Inputs[position].Data).ToDoubles());
-
-    /// <summary>The runtime's values as a tensor of the graph output's storage type (raw integers stay raw).</summary>
-    private static Tensor Output(double[] data, DataType type) =>
-        Tensor.Create(DataType.Float64, new Shape(data.Length), data);
 }
