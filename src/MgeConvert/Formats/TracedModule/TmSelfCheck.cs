@@ -14,9 +14,10 @@ internal static class TmSelfCheck
     {
         var expected = Describe(written, path);
         object? reread;
+        PickleReader pickle;
         try
         {
-            reread = PickleReader.Load(bytes, path, TracedModuleReader.Limits);
+            (reread, pickle) = PickleReader.Open(bytes, path, TracedModuleReader.Limits);
         }
         catch (ModelFormatException e)
         {
@@ -29,7 +30,7 @@ internal static class TmSelfCheck
         Graph graph;
         try
         {
-            graph = new TracedModuleReader().Read(bytes, path, new ConversionOptions()).Graph;
+            graph = TracedModuleReader.Import(reread, pickle, path, new ConversionOptions()).Graph;
         }
         catch (ModelFormatException e)
         {

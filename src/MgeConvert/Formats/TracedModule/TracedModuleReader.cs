@@ -42,6 +42,12 @@ public sealed class TracedModuleReader : IModelReader
     public ImportedModel Read(ReadOnlyMemory<byte> bytes, string path, ConversionOptions options)
     {
         var (root, reader) = PickleReader.Open(bytes, path, Limits);
+        return Import(root, reader, path, options);
+    }
+
+    /// <summary>Converts an already unpickled object graph (<paramref name="reader"/> is the pickle reader that produced it).</summary>
+    internal static ImportedModel Import(object? root, PickleReader reader, string path, ConversionOptions options)
+    {
         if (!TmLoader.IsTracedModule(root))
         {
             throw new ModelFormatException(path, $"the pickle holds {PickleReader.Describe(root)}, expected a megengine TracedModule (megengine.save of a traced module)", 0);
