@@ -67,10 +67,12 @@ public static class AtomicFile
     /// <summary>
     /// Deletes the temporary files of writes still in progress; for a process about to terminate (Ctrl+C, SIGTERM),
     /// so an interrupted conversion leaves nothing behind. The interrupted writes then fail instead of renaming.
+    /// With <paramref name="directory"/>, only the writes into that directory (other writes of the process go on).
     /// </summary>
-    public static void AbandonPending()
+    public static void AbandonPending(string? directory = null)
     {
-        foreach (var temp in Pending.Keys)
+        var inDirectory = directory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        foreach (var temp in Pending.Keys.Where(t => inDirectory is null || Path.GetDirectoryName(t) == inDirectory))
         {
             try
             {
