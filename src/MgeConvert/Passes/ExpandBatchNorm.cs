@@ -23,7 +23,7 @@ public sealed class ExpandBatchNorm : IPass
             var bn = graph.Nodes[i];
             var x = bn.InputOrNull(0);
             if (bn.Op is not BatchNorm || x is null || !x.Shape.HasRank || x.Shape.Rank < 2 || !x.DType.IsFloat
-                || BatchNormAffine.Of(bn) is not { } affine)
+                || ChannelAffine.OfBatchNorm(bn) is not { } affine)
             {
                 continue;
             }

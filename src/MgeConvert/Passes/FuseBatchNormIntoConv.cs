@@ -26,15 +26,14 @@ public sealed class FuseBatchNormIntoConv : IPass
         {
             if (bn.Op is not BatchNorm || bn.Input(0).Producer is not { } producer || removed.Contains(producer)
                 || !GraphEdits.OnlyReadBy(graph, bn.Input(0), bn, consumers) || !producer.Output.DType.IsFloat
-                || BatchNormAffine.Of(bn) is not { } affine)
+                || ChannelAffine.OfBatchNorm(bn) is not { } affine)
             {
                 continue;
             }
 
             var fused = producer.Op switch
             {
-                Conv conv when conv.Activation == FusedActivation.None => FuseConv(graph, producer, affine, transposed: false, 1),
-                ConvTranspose convT when convT.Activation == FusedActivation.None => FuseConv(graph, producer, affine, transposed: true, convT.Group),
+                Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } => ConvAffineFolding.TryFold(graph, producer, affine, "_bn"),
                 Gemm gemm when gemm.Activation == FusedActivation.None => FuseGemm(graph, producer, gemm, affine),
                 MatMul => FuseMatMul(graph, producer, affine),
                 _ => false,
@@ -52,35 +51,7 @@ public sealed class FuseBatchNormIntoConv : IPass
         graph.Nodes.RemoveAll(removed.Contains);
     }
 
-    /// <summary>Conv weight (O, C/G, k...) scales along axis 0; ConvTranspose weight (C, O/G, k...) along axis 1 per group.</summary>
-    private static bool FuseConv(Graph graph, Node node, BatchNormAffine affine, bool transposed, long group)
-    {
-        if (node.Input(1) is not { IsConstant: true, DType.IsFloat: true } weight || node.InputOrNull(2) is { IsConstant: false } or { DType.IsFloat: false })
-        {
-            return false;
-        }
-
-        var dims = weight.Shape.ToArray();
-        var outChannels = transposed ? dims[1] * group : dims[0];
-        if (outChannels != affine.Scale.Length)
-        {
-            return false;
-        }
-
-        var w = GraphEdits.Reals(weight);
-        var perRow = w.Length / dims[0];
-        var perColumn = transposed ? perRow / dims[1] : perRow;
-        for (var i = 0; i < w.Length; i++)
-        {
-            var channel = transposed ? (i / perRow / (dims[0] / group) * dims[1]) + (i / perColumn % dims[1]) : i / perRow;
-            w[i] *= affine.Scale[channel];
-        }
-
-        SetWeightAndBias(graph, node, 1, 2, w, affine);
-        return true;
-    }
-
-    private static bool FuseGemm(Graph graph, Node node, Gemm gemm, BatchNormAffine affine)
+    private static bool FuseGemm(Graph graph, Node node, Gemm gemm, ChannelAffine affine)
     {
         if (node.Input(1) is not { IsConstant: true, DType.IsFloat: true } weight || node.InputOrNull(2) is { IsConstant: false } or { DType.IsFloat: false })
         {
@@ -103,13 +74,13 @@ public sealed class FuseBatchNormIntoConv : IPass
 
         node.Op = gemm with { Beta = 1f };
         node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + "_bn", TensorValues.FromReals(weight.DType, weight.Shape.ToArray(), w));
-        SetInput(node, 2, GraphEdits.NewConstant(graph, (c is null ? node.Name + "_bias" : node.Input(2).Name) + "_bn",
+        ConvAffineFolding.SetInput(node, 2, GraphEdits.NewConstant(graph, (c is null ? node.Name + "_bias" : node.Input(2).Name) + "_bn",
             TensorValues.FromReals(weight.DType.Storage, [n], bias)));
         return true;
     }
 
     /// <summary>(M, K)·(K, N) with a constant weight becomes Gemm with the scaled weight and a new bias.</summary>
-    private static bool FuseMatMul(Graph graph, Node node, BatchNormAffine affine)
+    private static bool FuseMatMul(Graph graph, Node node, ChannelAffine affine)
     {
         var a = node.Input(0);
         if (node.Input(1) is not { IsConstant: true, DType.IsFloat: true } weight || weight.Shape.Rank != 2 || !a.Shape.HasRank
@@ -121,11 +92,11 @@ public sealed class FuseBatchNormIntoConv : IPass
         var w = ScaleWeight(GraphEdits.Reals(weight), weight.Shape[1], false, affine);
         node.Op = new Gemm();
         node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + "_bn", TensorValues.FromReals(weight.DType, weight.Shape.ToArray(), w));
-        SetInput(node, 2, GraphEdits.NewConstant(graph, node.Name + "_bias_bn", TensorValues.FromReals(weight.DType, [affine.Shift.Length], affine.Shift)));
+        ConvAffineFolding.SetInput(node, 2, GraphEdits.NewConstant(graph, node.Name + "_bias_bn", TensorValues.FromReals(weight.DType, [affine.Shift.Length], affine.Shift)));
         return true;
     }
 
-    private static double[] ScaleWeight(double[] w, long columns, bool transposed, BatchNormAffine affine)
+    private static double[] ScaleWeight(double[] w, long columns, bool transposed, ChannelAffine affine)
     {
         for (var i = 0; i < w.Length; i++)
         {
@@ -139,30 +110,5 @@ public sealed class FuseBatchNormIntoConv : IPass
     {
         var values = TensorValues.Reals(c);
         return values.Length == n ? values : Enumerable.Repeat(values[0], (int)n).ToArray();
-    }
-
-    private static void SetWeightAndBias(Graph graph, Node node, int weightIndex, int biasIndex, double[] w, BatchNormAffine affine)
-    {
-        var weight = node.Input(weightIndex);
-        var oldBias = node.InputOrNull(biasIndex);
-        var bias = oldBias is null ? new double[affine.Scale.Length] : GraphEdits.Reals(oldBias);
-        for (var c = 0; c < bias.Length; c++)
-        {
-            bias[c] = (bias[c] * affine.Scale[c]) + affine.Shift[c];
-        }
-
-        node.Inputs[weightIndex] = GraphEdits.NewConstant(graph, weight.Name + "_bn", TensorValues.FromReals(weight.DType, weight.Shape.ToArray(), w));
-        SetInput(node, biasIndex, GraphEdits.NewConstant(graph, (oldBias?.Name ?? node.Name + "_bias") + "_bn",
-            TensorValues.FromReals(weight.DType.Storage, [bias.Length], bias)));
-    }
-
-    private static void SetInput(Node node, int index, Value value)
-    {
-        while (node.Inputs.Count <= index)
-        {
-            node.Inputs.Add(null);
-        }
-
-        node.Inputs[index] = value;
     }
 }

@@ -28,12 +28,19 @@ public sealed class PassPipeline
 
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
-    /// batch-norm fusion when asked; TFLite also expands the remaining batch norms (it has no such op) and fuses
+    /// batch-norm fusion when asked; per-channel Add/Mul folding into convolutions and Min/Max-to-Clip fusion for
+    /// the inference targets (not when writing MegEngine files back); TFLite also expands the remaining batch norms (it has no such op) and fuses
     /// activations into the ops that carry them.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
     {
         var passes = new List<IPass> { new RemoveIdentity(), new FoldConstants() };
+        if (target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.Caffe or ModelFormat.TorchScript)
+        {
+            passes.Add(new FoldChannelAffineIntoConv());
+            passes.Add(new FuseMinMaxIntoClip());
+        }
+
         if (fuseBatchNorm || target == ModelFormat.TFLite)
         {
             passes.Add(new FuseBatchNormIntoConv());

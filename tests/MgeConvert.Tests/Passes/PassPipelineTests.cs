@@ -21,11 +21,13 @@ public class PassPipelineTests
     [Fact]
     public void StandardOrdersPerTarget()
     {
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "EliminateDeadCode"], PassPipeline.Standard("onnx").Passes.Select(p => p.Name));
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "FuseBatchNormIntoConv", "EliminateDeadCode"],
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelAffineIntoConv", "FuseMinMaxIntoClip", "EliminateDeadCode"],
+            PassPipeline.Standard("onnx").Passes.Select(p => p.Name));
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelAffineIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "EliminateDeadCode"],
             PassPipeline.Standard(ModelFormat.Onnx, fuseBatchNorm: true).Passes.Select(p => p.Name));
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "FuseBatchNormIntoConv", "ExpandBatchNorm", "FuseActivation", "EliminateDeadCode"],
-            PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelAffineIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "ExpandBatchNorm",
+            "FuseActivation", "EliminateDeadCode"], PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "EliminateDeadCode"], PassPipeline.Standard("mge").Passes.Select(p => p.Name));
         Assert.All(PassPipeline.Standard("tflite").Passes, p => Assert.False(string.IsNullOrWhiteSpace(p.Description)));
         Assert.Contains(PassPipeline.Standard(ModelFormat.Caffe, new ConversionOptions { FuseBn = true }).Passes, p => p is FuseBatchNormIntoConv);
         Assert.Throws<ArgumentException>(() => PassPipeline.Standard("keras"));

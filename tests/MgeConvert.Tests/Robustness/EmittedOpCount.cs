@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text.RegularExpressions;
 using Google.FlatBuffers;
 using MgeConvert.Formats;
 using MgeConvert.Formats.Caffe.Proto;
@@ -9,7 +10,8 @@ using TfLiteModel = MgeConvert.Formats.TFLite.Schema.Model;
 namespace MgeConvert.Tests.Robustness;
 
 /// <summary>
-/// Operators in a written model, counted in the file itself (TorchScript: the IR handed to the writer). Operators a
+/// Operators in a written model, counted in the file itself (TorchScript: the torch operator calls in the module's
+/// forward code). Operators a
 /// format mandates are not counted: TFLite's NCHW↔NHWC transposes at graph inputs/outputs (the model keeps the
 /// source layout at its boundary) and Caffe's Scale after BatchNorm (Caffe's BatchNorm has no affine part).
 /// </summary>
@@ -22,8 +24,17 @@ internal static class EmittedOpCount
         ModelFormat.TFLite => TfLiteOperators(File.ReadAllBytes(result.Outputs[0].Path)),
         ModelFormat.Caffe => NetParameter.Parser.ParseFrom(File.ReadAllBytes(result.Outputs.Single(o => o.Path.EndsWith(".caffemodel", StringComparison.Ordinal)).Path))
             .Layer.Where(l => l.Type != "Input").Count(l => l.Type != "Scale" || !l.Bottom.Any(IsBatchNormOutput(result))),
+        ModelFormat.TorchScript => TorchScriptCalls(result.Outputs[0].Path),
         _ => result.OpsOut.Total(),
     };
+
+    private static int TorchScriptCalls(string path)
+    {
+        using var archive = ZipFile.OpenRead(path);
+        using var reader = new StreamReader(archive.Entries.Single(e => e.FullName.EndsWith("/code/__torch__.py", StringComparison.Ordinal)).Open());
+        var code = reader.ReadToEnd();
+        return Regex.Count(code[code.IndexOf("def forward", StringComparison.Ordinal)..], @"\b(torch|ops\.\w+)\.\w+\(");
+    }
 
     private static Func<string, bool> IsBatchNormOutput(ConversionResult result)
     {

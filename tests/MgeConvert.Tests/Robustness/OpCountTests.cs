@@ -9,17 +9,19 @@ namespace MgeConvert.Tests.Robustness;
 /// The goal: on CNN fixtures (those whose graph as read contains a convolution) no target emits more operators than
 /// the source graph has (source = the IR as read; emitted = counted in the written file, see <see cref="EmittedOpCount"/>).
 /// Not met yet: the test lists every fixture over the goal and is a ratchet — it fails when a target gets worse than
-/// the recorded count. Known causes: HardSwish decomposed at the default ONNX opset, int8/QAT casts around quantized
-/// ops (ONNX, TorchScript), per-op layout transposes and bias Adds inside TFLite graphs, Caffe layers per IR op.
+/// the recorded count. Remaining causes: HardSwish decomposed at the default ONNX opset 13 and requantizing casts of
+/// int8 graphs (ONNX: dequantize + quantize); explicit convolution pads that SAME cannot express and grouped
+/// transposed convolutions (TFLite: PAD, SPLIT/CONCAT); fake quantization that the IR keeps as annotations and
+/// TorchScript computes, and integer graph inputs/outputs (TorchScript); Caffe layers per IR op.
 /// </summary>
 public sealed class OpCountTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<ModelFormat, int> RecordedOverGoal = new()
     {
-        [ModelFormat.Onnx] = 10,
-        [ModelFormat.TFLite] = 23,
+        [ModelFormat.Onnx] = 4,
+        [ModelFormat.TFLite] = 7,
         [ModelFormat.Caffe] = 13,
-        [ModelFormat.TorchScript] = 6,
+        [ModelFormat.TorchScript] = 7,
     };
 
     public static TheoryData<ModelFormat> Targets => [ModelFormat.Onnx, ModelFormat.TFLite, ModelFormat.Caffe, ModelFormat.TorchScript];

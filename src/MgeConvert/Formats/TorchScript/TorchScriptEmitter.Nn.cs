@@ -28,6 +28,8 @@ internal sealed partial class TorchScriptEmitter
         LeakyRelu relu => Single(node, Call("leaky_relu", X(node, 0), Float(relu.Alpha))),
         Elu elu => Single(node, Call("elu", X(node, 0), Float(elu.Alpha), "1", "1")),
         Selu selu => Single(node, Call("elu", X(node, 0), Float(selu.Alpha), Float(selu.Gamma), "1")),
+        // PyTorch's hardsigmoid is relu6(x + 3) / 6, MegEngine's hsigmoid.
+        HardSigmoid { Alpha: 1f / 6, Beta: 0.5f } => Single(node, Call("hardsigmoid", X(node, 0))),
         HardSigmoid hs => Single(node, Call("clamp", Call("add", Call("mul", X(node, 0), Float(hs.Alpha)), Float(hs.Beta)), "0.", "1.")),
         Gelu gelu => Single(node, gelu.TanhApproximation ? $"torch.gelu({X(node, 0)}, approximate=\"tanh\")" : Call("gelu", X(node, 0))),
         PRelu => Single(node, Call("where", Call("ge", X(node, 0), "0"), X(node, 0), Call("mul", X(node, 0), X(node, 1)))),
@@ -244,6 +246,15 @@ internal sealed partial class TorchScriptEmitter
 
     private bool LowerGemm(Node node, Gemm gemm)
     {
+        if (!gemm.TransA && gemm.TransB && gemm.Alpha == 1f && (node.InputOrNull(2) is null || gemm.Beta == 1f))
+        {
+            // aten::linear takes the (out, in) weight as stored: no transpose at run time.
+            var linear = Out(node);
+            Let(linear, Call("linear", X(node, 0), X(node, 1), Optional(node, 2)));
+            Activate(linear, gemm.Activation);
+            return true;
+        }
+
         var a = gemm.TransA ? Call("t", X(node, 0)) : X(node, 0);
         var b = gemm.TransB ? Call("t", X(node, 1)) : X(node, 1);
         var y = Out(node);

@@ -19,14 +19,18 @@ internal sealed partial class TorchScriptEmitter
     private static string Dequantize(string raw, QuantParams q, string valueName)
     {
         RequirePerTensor(q, valueName);
-        return Call("mul", Call("sub", Call("to", raw, "6"), Int(q.ZeroPoint)), Float(q.Scale));
+
+        // An integer tensor minus or times a float scalar is a float32 tensor.
+        var centered = q.ZeroPoint == 0 ? raw : Call("sub", raw, Float((double)q.ZeroPoint));
+        return Call("mul", centered, Float(q.Scale));
     }
 
     private static string Quantize(string real, QuantParams q, ElementType storage, string valueName)
     {
         RequirePerTensor(q, valueName);
         var (min, max) = QuantRange(storage, valueName);
-        var stored = Call("clamp", Call("add", Call("round", Call("div", real, Float(q.Scale))), Int(q.ZeroPoint)), Float(min), Float(max));
+        var rounded = Call("round", Call("div", real, Float(q.Scale)));
+        var stored = Call("clamp", q.ZeroPoint == 0 ? rounded : Call("add", rounded, Int(q.ZeroPoint)), Float(min), Float(max));
         return Call("to", stored, Int(ScalarType(storage)!.Value));
     }
 
@@ -87,6 +91,13 @@ internal sealed partial class TorchScriptEmitter
         var x = X(node, 0);
         var from = node.Input(0).DType;
         var to = cast.To;
+        if (from.IsQuantized && to == DataType.Float32)
+        {
+            // Quantized values already travel as their float32 real values.
+            _names[node.Output] = x;
+            return true;
+        }
+
         var y = Out(node);
         if (to.IsQuantized)
         {

@@ -3,11 +3,17 @@ using MgeConvert.Ir.Ops;
 
 namespace MgeConvert.Passes;
 
-/// <summary>A batch norm as a per-channel affine map y = x·Scale + Shift.</summary>
-internal sealed record BatchNormAffine(double[] Scale, double[] Shift)
+/// <summary>A per-channel affine map y = x·Scale + Shift (a batch norm, or a per-channel constant multiply or add).</summary>
+internal sealed record ChannelAffine(double[] Scale, double[] Shift)
 {
+    public static ChannelAffine Multiply(double[] scale) => new(scale, new double[scale.Length]);
+
+    public static ChannelAffine Add(double[] shift) => new([.. Enumerable.Repeat(1.0, shift.Length)], shift);
+
+    public bool IsShiftOnly => Scale.All(s => s == 1);
+
     /// <summary>The affine map of a batch-norm node whose four parameters are plain float constants; null otherwise.</summary>
-    public static BatchNormAffine? Of(Node node)
+    public static ChannelAffine? OfBatchNorm(Node node)
     {
         if (node.Op is not BatchNorm bn || node.Inputs.Skip(1).Take(4).Any(v => v is not { IsConstant: true } || !v.DType.IsFloat))
         {
@@ -32,6 +38,6 @@ internal sealed record BatchNormAffine(double[] Scale, double[] Shift)
             shift[c] = beta[c] - (mean[c] * scale[c]);
         }
 
-        return new BatchNormAffine(scale, shift);
+        return new ChannelAffine(scale, shift);
     }
 }

@@ -1,0 +1,72 @@
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+using MgeConvert.Reference;
+
+namespace MgeConvert.Passes;
+
+/// <summary>
+/// Folds a per-output-channel affine map applied to a convolution's result into its constant weight and bias.
+/// New constants are created (named after the old ones plus a suffix), so weights shared with other nodes stay intact;
+/// a shift-only map leaves the weight untouched.
+/// </summary>
+internal static class ConvAffineFolding
+{
+    /// <summary>False (nothing changed) when the node is not a Conv/ConvTranspose with float constant weight and bias, or the channel counts differ.</summary>
+    public static bool TryFold(Graph graph, Node node, ChannelAffine affine, string suffix)
+    {
+        var (transposed, group) = node.Op switch
+        {
+            Conv => (false, 1L),
+            ConvTranspose convT => (true, convT.Group),
+            _ => (false, 0L),
+        };
+        if (group == 0 || node.Input(1) is not { IsConstant: true, DType.IsFloat: true } weight
+            || node.InputOrNull(2) is { IsConstant: false } or { DType.IsFloat: false })
+        {
+            return false;
+        }
+
+        // Conv weight (O, C/G, k...) scales along axis 0; ConvTranspose weight (C, O/G, k...) along axis 1 per group.
+        var dims = weight.Shape.ToArray();
+        var outChannels = transposed ? dims[1] * group : dims[0];
+        if (outChannels != affine.Scale.Length)
+        {
+            return false;
+        }
+
+        if (!affine.IsShiftOnly)
+        {
+            var w = GraphEdits.Reals(weight);
+            var perRow = w.Length / dims[0];
+            var perColumn = transposed ? perRow / dims[1] : perRow;
+            for (var i = 0; i < w.Length; i++)
+            {
+                var channel = transposed ? (i / perRow / (dims[0] / group) * dims[1]) + (i / perColumn % dims[1]) : i / perRow;
+                w[i] *= affine.Scale[channel];
+            }
+
+            node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + suffix, TensorValues.FromReals(weight.DType, dims, w));
+        }
+
+        var oldBias = node.InputOrNull(2);
+        var bias = oldBias is null ? new double[affine.Scale.Length] : GraphEdits.Reals(oldBias);
+        for (var c = 0; c < bias.Length; c++)
+        {
+            bias[c] = (bias[c] * affine.Scale[c]) + affine.Shift[c];
+        }
+
+        SetInput(node, 2, GraphEdits.NewConstant(graph, (oldBias?.Name ?? node.Name + "_bias") + suffix,
+            TensorValues.FromReals(weight.DType.Storage, [bias.Length], bias)));
+        return true;
+    }
+
+    public static void SetInput(Node node, int index, Value value)
+    {
+        while (node.Inputs.Count <= index)
+        {
+            node.Inputs.Add(null);
+        }
+
+        node.Inputs[index] = value;
+    }
+}

@@ -1,0 +1,105 @@
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+using MgeConvert.Quantization;
+
+namespace MgeConvert.Passes;
+
+/// <summary>
+/// Folds an Add or Mul of a per-output-channel float constant that is the only reader of a Conv/ConvTranspose result
+/// into the convolution: the constant joins the bias (Add) or scales weight and bias (Mul). MegEngine dumps keep a
+/// convolution's bias, and a folded batch norm's scale and shift, as separate elementwise operators. The fused node
+/// then computes the Add/Mul's result value (its name and annotations stay). Values with quantization annotations
+/// are left alone, since their fake quantization must see the unfolded numbers.
+/// </summary>
+public sealed class FoldChannelAffineIntoConv : IPass
+{
+    public string Name => "FoldChannelAffineIntoConv";
+
+    public string Description => "Folds a per-channel constant Add/Mul after a Conv/ConvTranspose into its weight and bias.";
+
+    public void Run(Graph graph, PassContext context)
+    {
+        var folded = 0;
+        while (FoldOnce(graph) is var count and > 0)
+        {
+            folded += count;
+        }
+
+        if (folded > 0)
+        {
+            context.Note($"folded {folded} per-channel Add/Mul node(s) into convolutions");
+        }
+    }
+
+    private static int FoldOnce(Graph graph)
+    {
+        var consumers = graph.Consumers();
+        var removed = new HashSet<Node>();
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Op is not Binary { Function: BinaryFunction.Add or BinaryFunction.Mul, Activation: FusedActivation.None } binary
+                || QuantAnnotations.Get(node.Output) is not null)
+            {
+                continue;
+            }
+
+            for (var side = 0; side < 2; side++)
+            {
+                var result = node.Input(side);
+                var constant = node.Input(1 - side);
+                if (result.Producer is not { Op: Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } } conv
+                    || removed.Contains(conv) || !constant.IsConstant || !constant.DType.IsFloat || !result.DType.IsFloat
+                    || !result.Shape.Equals(node.Output.Shape) || !GraphEdits.OnlyReadBy(graph, result, node, consumers)
+                    || conv.Inputs.Skip(1).Append(result).Any(v => v is not null && QuantAnnotations.Get(v) is not null)
+                    || PerChannel(constant.Constant!, result.Shape) is not { } values)
+                {
+                    continue;
+                }
+
+                var affine = binary.Function == BinaryFunction.Add ? ChannelAffine.Add(values) : ChannelAffine.Multiply(values);
+                if (!ConvAffineFolding.TryFold(graph, conv, affine, binary.Function == BinaryFunction.Add ? "_add" : "_mul"))
+                {
+                    continue;
+                }
+
+                conv.Outputs[0] = node.Output;
+                node.Output.Producer = conv;
+                removed.Add(node);
+                break;
+            }
+        }
+
+        graph.Nodes.RemoveAll(removed.Contains);
+        return removed.Count;
+    }
+
+    /// <summary>
+    /// The constant's value per channel (axis 1) of a result of shape <paramref name="result"/>, when it broadcasts
+    /// along every other axis without growing the result; null otherwise.
+    /// </summary>
+    private static double[]? PerChannel(Tensor constant, Shape result)
+    {
+        if (!result.HasRank || result.Rank < 2 || result[1] <= 0 || constant.Shape.Rank > result.Rank)
+        {
+            return null;
+        }
+
+        var channels = result[1];
+        var values = Reference.TensorValues.Reals(constant);
+        if (values.Length == 1)
+        {
+            return [.. Enumerable.Repeat(values[0], (int)channels)];
+        }
+
+        var channelAxis = 1 - (result.Rank - constant.Shape.Rank);
+        for (var d = 0; d < constant.Shape.Rank; d++)
+        {
+            if (constant.Shape[d] != (d == channelAxis ? channels : 1))
+            {
+                return null;
+            }
+        }
+
+        return values;
+    }
+}

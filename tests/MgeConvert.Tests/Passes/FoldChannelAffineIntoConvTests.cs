@@ -1,0 +1,63 @@
+using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
+using MgeConvert.Passes;
+using MgeConvert.Tests.Support;
+
+namespace MgeConvert.Tests.Passes;
+
+public class FoldChannelAffineIntoConvTests
+{
+    private static Value Constant(GraphBuilder b, string name, params int[] dims) =>
+        b.Constant(name, GraphCheck.RandomFloats(new Random(name.Length + dims.Sum()), Shape.Of(dims)));
+
+    [Fact]
+    public void BiasAddThenScaleThenShiftOfAGroupedConvBecomeOneConv()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 4, 7, 7));
+        var conv = b.Apply(new Conv([2, 1], [1, 0, 1, 2], [1, 2], Group: 2), x, Constant(b, "w", 6, 2, 3, 3));
+        var biased = b.Apply(new Binary(BinaryFunction.Add), Constant(b, "bias", 1, 6, 1, 1), conv);
+        var scaled = b.Apply(new Binary(BinaryFunction.Mul), biased, Constant(b, "scale", 6, 1, 1));
+        var shifted = b.ApplyNamed("shift", ["y"], new Binary(BinaryFunction.Add), scaled, Constant(b, "shift", 1))[0];
+        b.Output(shifted);
+
+        var record = GraphCheck.RunAndCompare(b.Graph, new FoldChannelAffineIntoConv());
+
+        Assert.Equal((4, 1), (record.NodesBefore, record.NodesAfter));
+        var node = Assert.Single(b.Graph.Nodes);
+        Assert.IsType<Conv>(node.Op);
+        Assert.Equal(Shape.Of(6), node.Input(2).Shape);
+        Assert.Equal("y", node.Output.Name);
+    }
+
+    [Fact]
+    public void ScaleOfAGroupedConvTransposeFoldsIntoItsWeight()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 4, 3, 3));
+        var deconv = b.Apply(new ConvTranspose([2, 2], [0, 1, 1, 0], [1, 1], Group: 2), x, Constant(b, "w", 4, 3, 2, 2), Constant(b, "bias", 6));
+        b.Output(b.Apply(new Binary(BinaryFunction.Mul), deconv, Constant(b, "scale", 1, 6, 1, 1)));
+
+        var record = GraphCheck.RunAndCompare(b.Graph, new FoldChannelAffineIntoConv());
+
+        Assert.Equal(1, record.NodesAfter);
+    }
+
+    [Fact]
+    public void ConstantsThatAreNotPerChannelOrResultsReadTwiceStay()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 2, 4, 4));
+        var conv = b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), x, Constant(b, "w", 3, 2, 1, 1));
+        b.Output(b.Apply(new Binary(BinaryFunction.Add), conv, Constant(b, "spatial", 1, 1, 4, 4)));
+        var shared = b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), x, Constant(b, "w2", 3, 2, 1, 1));
+        b.Output(b.Apply(new Binary(BinaryFunction.Add), shared, Constant(b, "bias", 3, 1, 1)));
+        b.Output(shared);
+        var relu = b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1], Activation: FusedActivation.Relu), x, Constant(b, "w3", 3, 2, 1, 1));
+        b.Output(b.Apply(new Binary(BinaryFunction.Add), relu, Constant(b, "bias3", 3, 1, 1)));
+
+        var record = GraphCheck.RunAndCompare(b.Graph, new FoldChannelAffineIntoConv());
+
+        Assert.Equal(record.NodesBefore, record.NodesAfter);
+    }
+}
