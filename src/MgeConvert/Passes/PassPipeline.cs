@@ -29,7 +29,7 @@ public sealed class PassPipeline
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
     /// batch-norm fusion when asked; TFLite also expands the remaining batch norms (it has no such op) and fuses
-    /// activations into the ops that carry them; .mge decomposes 3-D convolution and pooling into 2-D ones.
+    /// activations into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
     {
@@ -45,7 +45,7 @@ public sealed class PassPipeline
             passes.Add(new FuseActivation());
         }
 
-        if (target == ModelFormat.Mge)
+        if (target is ModelFormat.Mge or ModelFormat.TracedModule)
         {
             passes.Add(new Decompose3dConvolution());
             passes.Add(new Decompose3dPooling());
