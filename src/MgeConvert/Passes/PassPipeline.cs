@@ -29,8 +29,8 @@ public sealed class PassPipeline
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
     /// batch-norm fusion when asked; per-channel Add/Mul folding into convolutions and Min/Max-to-Clip fusion for
-    /// the inference targets (not when writing MegEngine files back); TFLite also expands the remaining batch norms (it has no such op) and fuses
-    /// activations into the ops that carry them.
+    /// the inference targets; TFLite also expands the remaining batch norms (it has no such op) and fuses activations
+    /// into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
     {
@@ -50,6 +50,12 @@ public sealed class PassPipeline
         {
             passes.Add(new ExpandBatchNorm());
             passes.Add(new FuseActivation());
+        }
+
+        if (target is ModelFormat.Mge or ModelFormat.TracedModule)
+        {
+            passes.Add(new Decompose3dConvolution());
+            passes.Add(new Decompose3dPooling());
         }
 
         passes.Add(new EliminateDeadCode());

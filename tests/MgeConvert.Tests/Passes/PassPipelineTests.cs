@@ -27,7 +27,7 @@ public class PassPipelineTests
             PassPipeline.Standard(ModelFormat.Onnx, fuseBatchNorm: true).Passes.Select(p => p.Name));
         Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelAffineIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "ExpandBatchNorm",
             "FuseActivation", "EliminateDeadCode"], PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "EliminateDeadCode"], PassPipeline.Standard("mge").Passes.Select(p => p.Name));
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "Decompose3dConvolution", "Decompose3dPooling", "EliminateDeadCode"], PassPipeline.Standard("mge").Passes.Select(p => p.Name));
         Assert.All(PassPipeline.Standard("tflite").Passes, p => Assert.False(string.IsNullOrWhiteSpace(p.Description)));
         Assert.Contains(PassPipeline.Standard(ModelFormat.Caffe, new ConversionOptions { FuseBn = true }).Passes, p => p is FuseBatchNormIntoConv);
         Assert.Throws<ArgumentException>(() => PassPipeline.Standard("keras"));

@@ -26,11 +26,6 @@ internal static class TmExportNn
             weight = weight.Reshape(new Shape(weight.Shape[0], weight.Shape[1], 1, weight.Shape[2]));
             (strides, dilations, begin, end) = ([1, strides[0]], [1, dilations[0]], [0, begin[0]], [0, end[0]]);
         }
-        else if (op.SpatialRank == 3)
-        {
-            TmExportConv3d.Write(c, op, weight, bias);
-            return;
-        }
         else if (op.SpatialRank != 2)
         {
             throw Unsupported($"{op.SpatialRank}-D convolution");

@@ -8,8 +8,8 @@ namespace MgeConvert.Formats.TracedModule;
 internal static class TmExportPool
 {
     /// <summary>
-    /// max_pool2d / avg_pool2d; 1-D pooling runs over an inserted axis, 3-D pooling as a 2-D pool over (H, W) followed
-    /// by one over D (windows are products of per-axis ranges, so maxima and padding-aware averages factor).
+    /// max_pool2d / avg_pool2d; 1-D pooling runs over an inserted axis (3-D pooling arrives decomposed by
+    /// <see cref="Passes.Decompose3dPooling"/>).
     /// </summary>
     public static void Pool(TmExportContext c)
     {
@@ -29,17 +29,6 @@ internal static class TmExportPool
                 break;
             case 2:
                 c.Bind(Pool2d(c, op, x, shape, op.Kernel, op.Strides, begin, end, outShape, true));
-                break;
-            case 3:
-                long[] planes = [shape[0], shape[1] * shape[2], shape[3], shape[4]];
-                long[] planesOut = [shape[0], shape[1] * shape[2], outShape[3], outShape[4]];
-                long[] columns = [shape[0], shape[1], shape[2], outShape[3] * outShape[4]];
-                long[] columnsOut = [shape[0], shape[1], outShape[2], outShape[3] * outShape[4]];
-                x = c.Method("reshape", c.TempLike(planes), x, TmArg.List(planes));
-                x = Pool2d(c, op, x, planes, op.Kernel[1..], op.Strides[1..], begin[1..], end[1..], planesOut, false);
-                x = c.Method("reshape", c.TempLike(columns), x, TmArg.List(columns));
-                x = Pool2d(c, op, x, columns, [op.Kernel[0], 1], [op.Strides[0], 1], [begin[0], 0], [end[0], 0], columnsOut, false);
-                c.Bind(c.Method("reshape", c.Out(), x, TmArg.List(outShape)));
                 break;
             default:
                 throw Unsupported($"{rank}-D pooling");
