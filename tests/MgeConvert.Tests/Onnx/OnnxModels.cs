@@ -17,9 +17,11 @@ internal sealed class OnnxModels
         _model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
     }
 
-    public OnnxModels Input(string name, params long[] shape)
+    public OnnxModels Input(string name, params long[] shape) => Input(name, ElementType.Float32, shape);
+
+    public OnnxModels Input(string name, ElementType type, params long[] shape)
     {
-        _model.Graph.Input.Add(Info(name, shape));
+        _model.Graph.Input.Add(Info(name, shape, type));
         return this;
     }
 
@@ -57,9 +59,9 @@ internal sealed class OnnxModels
         return [.. Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 8) - 4))];
     }
 
-    private static ValueInfoProto Info(string name, long[] shape)
+    private static ValueInfoProto Info(string name, long[] shape, ElementType type = ElementType.Float32)
     {
-        var tensor = new TypeProto.Types.Tensor { ElemType = OnnxTensors.ToOnnx(ElementType.Float32), Shape = new TensorShapeProto() };
+        var tensor = new TypeProto.Types.Tensor { ElemType = OnnxTensors.ToOnnx(type), Shape = new TensorShapeProto() };
         tensor.Shape.Dim.AddRange(shape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensor } };
     }

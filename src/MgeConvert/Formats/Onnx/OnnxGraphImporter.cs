@@ -105,6 +105,31 @@ internal sealed class OnnxGraphImporter
         return _builder.Graph;
     }
 
+    /// <summary>
+    /// Gives an integer graph input the quantization it is dequantized with, when every ONNX node reading it is a
+    /// DequantizeLinear with the same scale and zero-point operands (how a quantized model's input is written, e.g. by
+    /// mge_to_onnx); false, changing nothing, otherwise.
+    /// </summary>
+    public bool TryQuantizeGraphInput(Value input, DataType quant)
+    {
+        if (input.Producer is not null || input.IsConstant || !_builder.Graph.Inputs.Contains(input) || input.DType.IsQuantized
+            || input.DType.Element != quant.Element)
+        {
+            return false;
+        }
+
+        var readers = _graph.Node.Where(n => n.Input.Contains(input.Name)).ToList();
+        var sameDequantize = readers.All(n => n.OpType == "DequantizeLinear" && n.Domain is "" or "ai.onnx" && n.Input.IndexOf(input.Name) == 0
+            && n.Input.Skip(1).SequenceEqual(readers[0].Input.Skip(1), StringComparer.Ordinal));
+        if (!sameDequantize)
+        {
+            return false;
+        }
+
+        input.Type = new TensorType(quant, input.Shape);
+        return true;
+    }
+
     public Value[] ApplyFinal(OnnxNodeContext context, Op op, Value?[] inputs)
     {
         if (context.Node.Output.Count == 1 && context.Node.Output[0] == context.NodeName)

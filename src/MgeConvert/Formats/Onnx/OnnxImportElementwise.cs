@@ -136,10 +136,13 @@ internal static class OnnxImportElementwise
     {
         var x = c.In(0);
         var quant = new DataType(x.DType.Element, QuantParams(c));
-        if (x.DType != quant)
+        if (x.DType != quant && x.Constant is { } data)
         {
-            var data = x.Constant ?? throw c.Unsupported("DequantizeLinear of a computed value that does not carry these quantization parameters");
             x = c.Constant(new Tensor(quant, data.Shape, data.Bytes));
+        }
+        else if (x.DType != quant && !c.TryQuantizeGraphInput(x, quant))
+        {
+            throw c.Unsupported("DequantizeLinear of a computed value that does not carry these quantization parameters");
         }
 
         return c.Apply(new Cast(DataType.Float32), x);

@@ -104,4 +104,7 @@ internal sealed class OnnxNodeContext
     public Value ApplyConstantAt(int index, Tensor data) => _importer.NamedConstant(Node.Output[index], data);
 
     public OnnxUnsupportedException Unsupported(string reason) => new(reason);
+
+    /// <summary>See <see cref="OnnxGraphImporter.TryQuantizeGraphInput"/>.</summary>
+    public bool TryQuantizeGraphInput(Value input, DataType quant) => _importer.TryQuantizeGraphInput(input, quant);
 }

@@ -1,0 +1,40 @@
+using MgeConvert.Ir;
+
+namespace MgeConvert.Tests.Onnx;
+
+/// <summary>An integer graph input that the model only dequantizes is a quantized input of the IR.</summary>
+public class OnnxQuantizedInputTests
+{
+    private static OnnxModels Dequantizing(string zeroPointName)
+    {
+        var model = new OnnxModels(13)
+            .Input("x", ElementType.Int8, 1, 4)
+            .Initializer("scale", Tensor.Scalar(0.25f))
+            .Initializer("zero", new Tensor(DataType.Int8, Shape.Scalar, new byte[] { 3 }))
+            .Initializer("other_zero", new Tensor(DataType.Int8, Shape.Scalar, new byte[] { 3 }))
+            .Node("DequantizeLinear", "dq", ["x", "scale", "zero"], ["y"])
+            .Node("DequantizeLinear", "dq2", ["x", "scale", zeroPointName], ["z"])
+            .Output("y", 1, 4)
+            .Output("z", 1, 4);
+        return model;
+    }
+
+    [Fact]
+    public void InputReadOnlyByTheSameDequantizeTakesItsQuantization()
+    {
+        var graph = Dequantizing("zero").Read().Graph;
+
+        var input = Assert.Single(graph.Inputs);
+        Assert.Equal(DataType.Quantized(ElementType.Int8, 0.25f, 3), input.DType);
+        Assert.All(graph.Nodes, n => Assert.Equal(DataType.Float32, n.Output.DType));
+    }
+
+    [Fact]
+    public void InputDequantizedWithOtherOperandsStaysAnIntegerInputAndIsReported()
+    {
+        var e = Assert.Throws<UnsupportedOpsException>(() => Dequantizing("other_zero").Read());
+
+        Assert.Contains("DequantizeLinear", e.Message, StringComparison.Ordinal);
+        Assert.Contains("quantization parameters", e.Message, StringComparison.Ordinal);
+    }
+}
