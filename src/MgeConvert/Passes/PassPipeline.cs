@@ -33,7 +33,7 @@ public sealed class PassPipeline
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
     {
-        var passes = new List<IPass> { new RemoveIdentity(), new FoldConstants() };
+        var passes = new List<IPass> { new RemoveIdentity { KeepFakeQuantizers = target == ModelFormat.TracedModule }, new FoldConstants() };
         if (fuseBatchNorm || target == ModelFormat.TFLite)
         {
             passes.Add(new FuseBatchNormIntoConv());

@@ -105,6 +105,11 @@ internal sealed class OnnxGraphImporter
         return _builder.Graph;
     }
 
+    /// <summary>Whether <paramref name="name"/> is a graph input (no initializer) whose every reader is DequantizeLinear's input 0.</summary>
+    public bool IsOnlyDequantized(string name) =>
+        _graph.Input.Any(i => i.Name == name) && _graph.Initializer.All(t => t.Name != name) && _graph.Output.All(o => o.Name != name)
+        && _graph.Node.Where(n => n.Input.Contains(name)).All(n => n.OpType == "DequantizeLinear" && n.Domain is "" or "ai.onnx" && n.Input.IndexOf(name) == 0 && n.Input.Count(i => i == name) == 1);
+
     public Value[] ApplyFinal(OnnxNodeContext context, Op op, Value?[] inputs)
     {
         if (context.Node.Output.Count == 1 && context.Node.Output[0] == context.NodeName)

@@ -136,7 +136,12 @@ internal static class OnnxImportElementwise
     {
         var x = c.In(0);
         var quant = new DataType(x.DType.Element, QuantParams(c));
-        if (x.DType != quant)
+        if (x.DType != quant && x.Constant is null && x.DType == new DataType(quant.Element) && c.InputIsDequantizedGraphInput(0))
+        {
+            // A graph input only ever dequantized holds quantized integers: it takes their quantized type.
+            x.Type = new TensorType(quant, x.Shape);
+        }
+        else if (x.DType != quant)
         {
             var data = x.Constant ?? throw c.Unsupported("DequantizeLinear of a computed value that does not carry these quantization parameters");
             x = c.Constant(new Tensor(quant, data.Shape, data.Bytes));

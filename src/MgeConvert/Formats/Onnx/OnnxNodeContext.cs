@@ -103,5 +103,8 @@ internal sealed class OnnxNodeContext
 
     public Value ApplyConstantAt(int index, Tensor data) => _importer.NamedConstant(Node.Output[index], data);
 
+    /// <summary>Whether input <paramref name="index"/> is a graph input that only DequantizeLinear nodes read (and no graph output returns).</summary>
+    public bool InputIsDequantizedGraphInput(int index) => index < Node.Input.Count && _importer.IsOnlyDequantized(Node.Input[index]);
+
     public OnnxUnsupportedException Unsupported(string reason) => new(reason);
 }

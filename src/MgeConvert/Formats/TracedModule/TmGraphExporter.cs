@@ -19,19 +19,23 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
         // Values downstream of an op that cannot be written are skipped: the op itself is what gets reported.
         var failed = new HashSet<Value>();
-        var annotated = graph.Inputs.Concat(graph.Nodes.SelectMany(n => n.Outputs)).Where(v => QuantAnnotations.Get(v) is not null);
-        Unsupported.AddRange(annotated.Select(v => new UnsupportedOp("FakeQuant", v.Name, "QAT fake quantization is not written (float and traced-float models only)")));
         foreach (var input in graph.Inputs)
         {
             var type = TypeOf(input);
             try
             {
-                if (type.DType.IsQuantized)
+                var quant = type.DType.IsQuantized ? TmQatStates.FromDataType(type.DType) : QuantAnnotations.Get(input);
+                if (quant is not null && TmQatStates.Inexpressible(quant) is { } why)
                 {
-                    throw new NotExpressibleException("quantized graph inputs are not written");
+                    throw new NotExpressibleException("quantized graph input: " + why);
                 }
 
-                bound[input] = writer.Input(input.Name, TmExportContext.Storage(type.DType.Element), type.Shape.ToArray());
+                var qparams = quant is null ? null : TmQatStates.QParamsOf(writer.Tensors, quant);
+                bound[input] = writer.Input(input.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray(), qparams);
+                if (quant is not null)
+                {
+                    context.Rounded[input] = quant;
+                }
             }
             catch (NotExpressibleException e)
             {
@@ -40,10 +44,13 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             }
         }
 
+        var users = graph.Nodes.SelectMany(n => n.Inputs.OfType<Value>().Distinct().Select(v => (Value: v, Node: n)))
+            .GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Select(p => p.Node).ToList());
         var (gelus, absorbed) = TmGeluPattern.Find(graph);
         foreach (var node in graph.Nodes)
         {
             context.Node = node;
+            context.PendingAct = null;
             if (absorbed.Contains(node))
             {
                 continue;
@@ -58,7 +65,7 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
                 }
 
                 var type = TypeOf(gelu.Result);
-                bound[gelu.Result] = context.Fn(TmExportContext.Nn, "gelu", new TmOut(gelu.Result.Name, type.DType.Element, type.Shape.ToArray()), context.NodeOf(gelu.X));
+                bound[gelu.Result] = context.Fn(TmExportContext.Nn, "gelu", new TmOut(gelu.Result.Name, TmExportContext.Storage(type.DType.Element), type.Shape.ToArray()), context.NodeOf(gelu.X));
                 continue;
             }
 
@@ -77,12 +84,21 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
             try
             {
-                if (node.Outputs.Any(o => TypeOf(o).DType.IsQuantized))
-                {
-                    throw new NotExpressibleException("quantized values are not written");
-                }
-
+                context.PendingAct = TmExportQuant.Pending(graph, node, users);
+                context.ActFused = false;
                 rule(context);
+                if (context.PendingAct is { } act)
+                {
+                    var output = node.Outputs[0];
+                    if (!context.ActFused)
+                    {
+                        var type = TypeOf(output);
+                        var rounded = new TmOut(output.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray());
+                        bound[output] = TmExportQuant.FakeQuantize(context, context.NodeOf(output), act, rounded);
+                    }
+
+                    context.Rounded[output] = act;
+                }
             }
             catch (NotExpressibleException e)
             {
