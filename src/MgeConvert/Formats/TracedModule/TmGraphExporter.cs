@@ -117,7 +117,13 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
         {
             try
             {
-                outputs.Add(context.NodeOf(output));
+                var node = context.NodeOf(output);
+                if (!outputs.Contains(node))
+                {
+                    writer.RenameOutput(node, output.Name);
+                }
+
+                outputs.Add(node);
             }
             catch (NotExpressibleException e)
             {

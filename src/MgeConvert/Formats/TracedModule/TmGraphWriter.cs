@@ -194,6 +194,24 @@ internal sealed partial class TmGraphWriter
         _exprs.Add(expr);
     }
 
+    /// <summary>
+    /// Gives a computed tensor node the name a graph output should have (when a quantize/dequantize pair or an
+    /// alias made it the output under another name); the old name stays reserved, mapped to None.
+    /// </summary>
+    public void RenameOutput(PyObject node, string wanted)
+    {
+        if (node.Attr("expr") is PyObject { Class.Name: "Input" } || node.Attr("_name") is not string old
+            || old == InvalidChars().Replace(wanted, "_") || node.Attr("_qualname") is not string)
+        {
+            return;
+        }
+
+        var name = UniqueName(wanted);
+        node.Dict!.Set("_name", name);
+        _usedNames.Set(old, null);
+        _usedNames.Set(name, node);
+    }
+
     /// <summary>The qparams a traced QAT tensor carries (TensorNode._qparams; None for float values).</summary>
     public static void SetQParams(PyObject node, PyObject? qparams) => node.Dict!.Set("_qparams", qparams);
 
