@@ -77,6 +77,25 @@ public sealed class TmWriterQatTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AsymmetricUint8QuantizationKeepsItsZeroPoint()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, new Shape(1, 6));
+        var quint8 = new DataType(ElementType.UInt8, new QuantParams(0.1f, 128));
+        var q = b.ApplyNamed("q", null, new Cast(quint8), x)[0];
+        b.Output(b.Apply(new Unary(UnaryFunction.Relu), b.Apply(new Cast(DataType.Float32), q)));
+
+        var bytes = TracedModuleWriter.Serialize(b.Graph, new ConversionOptions(), "u8.tm");
+        var back = TmWriterRoundTrip.ReadBack(bytes, "u8.tm");
+
+        var rounded = Assert.Single(Values(back).Select(QuantAnnotations.Get).OfType<QuantInfo>(), i => i.FakeQuantized);
+        Assert.Equal(("quint8", 0L, 255L, 0.1f, 128L), (rounded.DTypeName, rounded.QMin, rounded.QMax, rounded.Scale, rounded.ZeroPoints![0]));
+        var input = Tensor.FromFloats(new Shape(1, 6), [-20f, -1.04f, 0.26f, 3.14f, 12.7f, 30f]);
+        var expected = ReferenceInterpreter.Run(b.Graph, new Dictionary<string, Tensor> { ["x"] = input })[b.Graph.Outputs[0].Name];
+        Assert.Null(TmWriterRoundTrip.Compare([expected], TmWriterRoundTrip.Run(back, [input]), 0.1 * 1.0001, 0));
+    }
+
+    [Fact]
     public void QuantizationsNoFakeQuantizerRoundsToAreRefusedWithTheReason()
     {
         var b = new GraphBuilder("g");
