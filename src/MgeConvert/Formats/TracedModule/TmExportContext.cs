@@ -72,6 +72,12 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
     /// <summary>The fake quantization output 0 of the node being written still needs (null: none).</summary>
     public QuantInfo? PendingAct { get; set; }
 
+    /// <summary>
+    /// The Relu that alone reads the conv being written, when a qat ConvRelu2d can compute both (its act fake-quant
+    /// rounds the Relu's result, <see cref="PendingAct"/>).
+    /// </summary>
+    public Node? FusedRelu { get; set; }
+
     /// <summary>Whether a qat layer module already applied <see cref="PendingAct"/> to output 0.</summary>
     public bool ActFused { get; set; }
 
@@ -104,7 +110,7 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
     public TmOut Out(int index = 0) => new(OutName(index), OutElement(index), OutShape(index));
 
     /// <summary>The output's name; a result still to be fake-quantized is "_float" (the quantizer's output takes the name).</summary>
-    public string OutName(int index) => index == 0 && PendingAct is not null ? Node.Outputs[0].Name + FloatSuffix : Node.Outputs[index].Name;
+    public string OutName(int index) => index == 0 && (PendingAct is not null || FusedRelu is not null) ? Node.Outputs[0].Name + FloatSuffix : Node.Outputs[index].Name;
 
     public const string FloatSuffix = "_float";
 

@@ -1,5 +1,6 @@
 using MgeConvert.Formats.Pickle;
 using MgeConvert.Ir;
+using MgeConvert.Ir.Ops;
 using MgeConvert.Quantization;
 using static MgeConvert.Formats.TracedModule.TmExportContext;
 
@@ -45,6 +46,23 @@ internal static class TmExportQuant
         return TmQatStates.FromDataType(cast.To);
     }
 
+    /// <summary>
+    /// The Relu a qat ConvRelu2d can absorb into <paramref name="node"/>: a 2-D conv (no fused activation) whose
+    /// result only that Relu reads and no fake quantizer rounds, while the Relu's result is rounded.
+    /// </summary>
+    public static Node? ReluToFuse(Graph graph, Node node, IReadOnlyDictionary<Value, List<Node>> users)
+    {
+        var output = node.Outputs[0];
+        if (node.Op is not Conv { SpatialRank: 2, Activation: FusedActivation.None } || graph.Outputs.Contains(output)
+            || QuantAnnotations.Get(output) is { FakeQuantized: true } || !users.TryGetValue(output, out var uses) || uses.Count != 1
+            || uses[0] is not { Op: Unary { Function: UnaryFunction.Relu } } relu)
+        {
+            return null;
+        }
+
+        return Pending(graph, relu, users) is { } act && TmQatStates.Inexpressible(act) is null ? relu : null;
+    }
+
     /// <summary>Cast to a quantized type: a fake quantizer (nothing when the input is already rounded to the same parameters).</summary>
     public static void Quantize(TmExportContext c, DataType to)
     {
@@ -88,7 +106,9 @@ internal static class TmExportQuant
             return c.W.ModuleCall(wantedAttr, floatPath, className, state, args, output);
         }
 
-        var y = c.W.ModuleCall(wantedAttr, qatPath, className, attr => TmQatStates.Qat(c.W.Tensors, state, attr, weight, act), args, act is null ? output : output with { Name = c.Node.Outputs[0].Name });
+        var relu = act is not null && className == "Conv2d" ? c.FusedRelu : null;
+        var final = relu?.Outputs[0].Name ?? c.Node.Outputs[0].Name;
+        var y = c.W.ModuleCall(wantedAttr, qatPath, relu is null ? className : "ConvRelu2d", attr => TmQatStates.Qat(c.W.Tensors, state, attr, weight, act), args, act is null ? output : output with { Name = final });
         if (act is not null)
         {
             TmGraphWriter.SetQParams(y, TmQatStates.QParamsOf(c.W.Tensors, act));

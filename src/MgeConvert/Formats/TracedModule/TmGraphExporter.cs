@@ -47,11 +47,13 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
         var users = graph.Nodes.SelectMany(n => n.Inputs.OfType<Value>().Distinct().Select(v => (Value: v, Node: n)))
             .GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Select(p => p.Node).ToList());
         var (gelus, absorbed) = TmGeluPattern.Find(graph);
+        var fusedRelus = new HashSet<Node>();
         foreach (var node in graph.Nodes)
         {
             context.Node = node;
             context.PendingAct = null;
-            if (absorbed.Contains(node))
+            context.FusedRelu = null;
+            if (absorbed.Contains(node) || fusedRelus.Contains(node))
             {
                 continue;
             }
@@ -84,10 +86,20 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
             try
             {
-                context.PendingAct = TmExportQuant.Pending(graph, node, users);
+                context.FusedRelu = TmExportQuant.ReluToFuse(graph, node, users);
+                context.PendingAct = TmExportQuant.Pending(graph, context.FusedRelu ?? node, users);
                 context.ActFused = false;
                 rule(context);
-                if (context.PendingAct is { } act)
+                if (context.FusedRelu is { } relu && context.PendingAct is { } reluAct)
+                {
+                    if (context.ActFused)
+                    {
+                        bound[relu.Outputs[0]] = context.NodeOf(node.Outputs[0]);
+                        context.Rounded[relu.Outputs[0]] = reluAct;
+                        fusedRelus.Add(relu);
+                    }
+                }
+                else if (context.PendingAct is { } act)
                 {
                     var output = node.Outputs[0];
                     if (!context.ActFused)
