@@ -96,6 +96,29 @@ public sealed class TmWriterQatTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FakeQuantizedOutputsOfAMultiOutputOpAreEachRounded()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, new Shape(1, 4));
+        var parts = b.ApplyMulti(new Split(1, [2, 2]), x);
+        var first = new QuantInfo("qint8", -128, 127, [0.5f], null);
+        var second = new QuantInfo("quint8", 0, 255, [0.25f], [10]);
+        QuantAnnotations.Set(parts[0], first);
+        QuantAnnotations.Set(parts[1], second);
+        b.Output(parts[0]);
+        b.Output(parts[1]);
+
+        var back = TmWriterRoundTrip.ReadBack(TracedModuleWriter.Serialize(b.Graph, new ConversionOptions(), "split.tm"), "split.tm");
+
+        Assert.True(QuantAnnotations.Get(back.Outputs[0]) is { FakeQuantized: true } a && a.SameQuantization(first));
+        Assert.True(QuantAnnotations.Get(back.Outputs[1]) is { FakeQuantized: true } c && c.SameQuantization(second));
+        var input = Tensor.FromFloats(new Shape(1, 4), [0.3f, -0.8f, 1.1f, -3f]);
+        var actual = TmWriterRoundTrip.Run(back, [input]);
+        Assert.Equal([0.5f, -1f], actual[0].ToFloats());
+        Assert.Equal([1f, -2.5f], actual[1].ToFloats());
+    }
+
+    [Fact]
     public void QuantizationsNoFakeQuantizerRoundsToAreRefusedWithTheReason()
     {
         var b = new GraphBuilder("g");

@@ -111,6 +111,11 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
                     context.Rounded[output] = act;
                 }
+
+                if (node.Outputs.Count > 1)
+                {
+                    RoundAnnotatedOutputs(context, node, bound);
+                }
             }
             catch (NotExpressibleException e)
             {
@@ -144,6 +149,20 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
         }
 
         return Unsupported.Count > 0 ? null : writer.Build(outputs);
+    }
+
+    /// <summary>QAT fake quantization of the outputs of a multi-output op (each through its own QuantStub).</summary>
+    private void RoundAnnotatedOutputs(TmExportContext context, Node node, Dictionary<Value, PyObject> bound)
+    {
+        foreach (var output in node.Outputs)
+        {
+            if (QuantAnnotations.Get(output) is { FakeQuantized: true } q && !output.IsConstant && bound.TryGetValue(output, out var computed))
+            {
+                var type = TypeOf(output);
+                bound[output] = TmExportQuant.FakeQuantize(context, computed, q, new TmOut(output.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray()));
+                context.Rounded[output] = q;
+            }
+        }
     }
 
     private TensorType TypeOf(Value value) => types.TryGetValue(value, out var t) ? t : value.Type;
