@@ -90,32 +90,7 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
                 context.PendingAct = TmExportQuant.Pending(graph, context.FusedRelu ?? node, users);
                 context.ActFused = false;
                 rule(context);
-                if (context.FusedRelu is { } relu && context.PendingAct is { } reluAct)
-                {
-                    if (context.ActFused)
-                    {
-                        bound[relu.Outputs[0]] = context.NodeOf(node.Outputs[0]);
-                        context.Rounded[relu.Outputs[0]] = reluAct;
-                        fusedRelus.Add(relu);
-                    }
-                }
-                else if (context.PendingAct is { } act)
-                {
-                    var output = node.Outputs[0];
-                    if (!context.ActFused)
-                    {
-                        var type = TypeOf(output);
-                        var rounded = new TmOut(output.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray());
-                        bound[output] = TmExportQuant.FakeQuantize(context, context.NodeOf(output), act, rounded);
-                    }
-
-                    context.Rounded[output] = act;
-                }
-
-                if (node.Outputs.Count > 1)
-                {
-                    RoundAnnotatedOutputs(context, node, bound);
-                }
+                RoundOutputs(context, node, bound, fusedRelus);
             }
             catch (NotExpressibleException e)
             {
@@ -151,16 +126,45 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
         return Unsupported.Count > 0 ? null : writer.Build(outputs);
     }
 
-    /// <summary>QAT fake quantization of the outputs of a multi-output op (each through its own QuantStub).</summary>
-    private void RoundAnnotatedOutputs(TmExportContext context, Node node, Dictionary<Value, PyObject> bound)
+    /// <summary>
+    /// After a node's rule: the fake quantization its result still needs (a QuantStub, unless a qat layer module
+    /// applied it), the Relu a qat ConvRelu2d absorbed, and the fake-quantized outputs of multi-output ops.
+    /// </summary>
+    private void RoundOutputs(TmExportContext context, Node node, Dictionary<Value, PyObject> bound, HashSet<Node> fusedRelus)
     {
-        foreach (var output in node.Outputs)
+        var output = node.Outputs[0];
+        if (context.FusedRelu is { } relu)
         {
-            if (QuantAnnotations.Get(output) is { FakeQuantized: true } q && !output.IsConstant && bound.TryGetValue(output, out var computed))
+            if (context.ActFused)
+            {
+                bound[relu.Outputs[0]] = context.NodeOf(output);
+                context.Rounded[relu.Outputs[0]] = context.PendingAct!;
+                fusedRelus.Add(relu);
+            }
+        }
+        else if (context.PendingAct is { } act)
+        {
+            if (!context.ActFused)
             {
                 var type = TypeOf(output);
-                bound[output] = TmExportQuant.FakeQuantize(context, computed, q, new TmOut(output.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray()));
-                context.Rounded[output] = q;
+                bound[output] = TmExportQuant.FakeQuantize(context, context.NodeOf(output), act, new TmOut(output.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray()));
+            }
+
+            context.Rounded[output] = act;
+        }
+
+        if (node.Outputs.Count == 1)
+        {
+            return;
+        }
+
+        foreach (var extra in node.Outputs)
+        {
+            if (QuantAnnotations.Get(extra) is { FakeQuantized: true } q && !extra.IsConstant && bound.TryGetValue(extra, out var computed))
+            {
+                var type = TypeOf(extra);
+                bound[extra] = TmExportQuant.FakeQuantize(context, computed, q, new TmOut(extra.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray()));
+                context.Rounded[extra] = q;
             }
         }
     }
