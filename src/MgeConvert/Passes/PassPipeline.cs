@@ -34,7 +34,7 @@ public sealed class PassPipeline
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
     {
-        var passes = new List<IPass> { new RemoveIdentity(), new FoldConstants() };
+        var passes = new List<IPass> { new RemoveIdentity { KeepFakeQuantizers = target == ModelFormat.TracedModule }, new FoldConstants() };
         if (target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.Caffe or ModelFormat.TorchScript)
         {
             passes.Add(new FoldChannelAffineIntoConv());

@@ -14,6 +14,12 @@ public sealed class RemoveIdentity : IPass
 
     public string Description => "Removes Identity and Dropout nodes, keeping graph output names.";
 
+    /// <summary>
+    /// Keeps an Identity whose output a QAT fake quantizer rounds (a QuantStub) and its input does not: for
+    /// targets that write the fake quantization itself, it is no identity.
+    /// </summary>
+    public bool KeepFakeQuantizers { get; init; }
+
     public void Run(Graph graph, PassContext context)
     {
         var removed = new HashSet<Node>();
@@ -32,7 +38,7 @@ public sealed class RemoveIdentity : IPass
                 continue;
             }
 
-            if (input.DType != output.DType)
+            if (input.DType != output.DType || (KeepFakeQuantizers && RoundsAgain(input, output)))
             {
                 continue;
             }
@@ -47,4 +53,8 @@ public sealed class RemoveIdentity : IPass
             context.Note($"removed {removed.Count} identity/dropout node(s)");
         }
     }
+
+    private static bool RoundsAgain(Value input, Value output) =>
+        Quantization.QuantAnnotations.Get(output) is { FakeQuantized: true } rounded
+        && !(Quantization.QuantAnnotations.Get(input) is { FakeQuantized: true } already && already.SameQuantization(rounded));
 }

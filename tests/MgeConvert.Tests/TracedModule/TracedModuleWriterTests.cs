@@ -38,14 +38,20 @@ public class TracedModuleWriterTests
     }
 
     [Fact]
-    public void QuantizedAndFloat64GraphsAreRefusedWithTheReason()
+    public void QuantizedAndFloat64GraphsAreWrittenUnsignedWideIntegersAreRefusedWithTheReason()
     {
         var b = new GraphBuilder("g");
         var x = b.Input("x", DataType.Float64, new Shape(2));
-        b.Output(b.Apply(new Unary(UnaryFunction.Relu), x));
-        var e = Assert.Throws<UnsupportedOpsException>(() => TracedModuleWriter.Serialize(b.Graph, new ConversionOptions(), "f64.tm"));
-        Assert.Contains("Float64", e.Message, StringComparison.Ordinal);
-        Assert.Contains("f64.tm", e.Message, StringComparison.Ordinal);
+        var q = b.Apply(new Cast(new DataType(ElementType.Int8, new QuantParams(0.5f))), b.Apply(new Unary(UnaryFunction.Relu), x));
+        b.Output(b.Apply(new Cast(DataType.Float32), q));
+        Assert.NotEmpty(TracedModuleWriter.Serialize(b.Graph, new ConversionOptions(), "f64.tm"));
+
+        var u = new GraphBuilder("u");
+        var y = u.Input("y", new DataType(ElementType.UInt32), new Shape(2));
+        u.Output(u.Apply(new Unary(UnaryFunction.Abs), y));
+        var e = Assert.Throws<UnsupportedOpsException>(() => TracedModuleWriter.Serialize(u.Graph, new ConversionOptions(), "u32.tm"));
+        Assert.Contains("UInt32", e.Message, StringComparison.Ordinal);
+        Assert.Contains("u32.tm", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,13 +107,13 @@ internal sealed class OnnxGraphImporter
 
     /// <summary>
     /// Gives an integer graph input the quantization it is dequantized with, when every ONNX node reading it is a
-    /// DequantizeLinear with the same scale and zero-point operands (how a quantized model's input is written, e.g. by
-    /// mge_to_onnx); false, changing nothing, otherwise.
+    /// DequantizeLinear with the same scale and zero-point operands and the graph does not return it (how a quantized
+    /// model's input is written, e.g. by mge_to_onnx); false, changing nothing, otherwise.
     /// </summary>
     public bool TryQuantizeGraphInput(Value input, DataType quant)
     {
         if (input.Producer is not null || input.IsConstant || !_builder.Graph.Inputs.Contains(input) || input.DType.IsQuantized
-            || input.DType.Element != quant.Element)
+            || input.DType.Element != quant.Element || _graph.Output.Any(o => o.Name == input.Name))
         {
             return false;
         }

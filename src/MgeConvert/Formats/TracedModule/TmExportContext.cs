@@ -2,6 +2,7 @@ using MgeConvert.Formats.Caffe;
 using MgeConvert.Formats.Pickle;
 using MgeConvert.Ir;
 using MgeConvert.Ir.Ops;
+using MgeConvert.Quantization;
 
 namespace MgeConvert.Formats.TracedModule;
 
@@ -21,27 +22,32 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
     public Op Op => Node.Op;
 
     /// <summary>
-    /// MegEngine has no 64-bit device tensors: int64 (indices, shapes) is written as int32; float64 values cannot
-    /// be narrowed without changing results, so they are refused like the unsigned types MegEngine lacks.
+    /// MegEngine has no 64-bit device tensors: int64 (indices, shapes) is written as int32 and float64 as float32
+    /// (megengine.tensor of a float64 array is float32), like the .mge writer; the unsigned 32/64-bit types are refused.
     /// </summary>
     public static ElementType Storage(ElementType type) => type switch
     {
         ElementType.Int64 => ElementType.Int32,
-        ElementType.Float64 or ElementType.UInt32 or ElementType.UInt64 => throw new NotExpressibleException($"MegEngine has no {type} tensors"),
+        ElementType.Float64 => ElementType.Float32,
+        ElementType.UInt32 or ElementType.UInt64 => throw new NotExpressibleException($"MegEngine has no {type} tensors"),
         _ => type,
     };
 
-    /// <summary>A constant converted to its stored element type.</summary>
+    /// <summary>A value's stored element type; quantized values are written as the floats they stand for (QAT form).</summary>
+    public static ElementType Storage(DataType type) => type.IsQuantized ? ElementType.Float32 : Storage(type.Element);
+
+    /// <summary>A constant converted to its stored element type (quantized: dequantized floats).</summary>
     public static Tensor Stored(Tensor t)
     {
         if (t.DType.IsQuantized)
         {
-            throw new NotExpressibleException("quantized constants are not written");
+            return Tensor.FromFloats(t.Shape, t.Dequantize());
         }
 
         return t.DType.Element switch
         {
             ElementType.Int64 => Tensor.FromInt32s(t.Shape, [.. t.ToInt64s().Select(v => (int)System.Math.Clamp(v, int.MinValue, int.MaxValue))]),
+            ElementType.Float64 => Tensor.FromFloats(t.Shape, [.. t.ToDoubles().Select(v => (float)v)]),
             _ => Storage(t.DType.Element) == t.DType.Element ? t : throw new NotExpressibleException($"MegEngine has no {t.DType.Element} tensors"),
         };
     }
@@ -58,7 +64,22 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
 
     public long[] OutShape(int index = 0) => Static(typeOf(Node.Outputs[index]).Shape, Node.Outputs[index].Name);
 
-    public ElementType OutElement(int index = 0) => Storage(typeOf(Node.Outputs[index]).DType.Element);
+    public ElementType OutElement(int index = 0) => Storage(typeOf(Node.Outputs[index]).DType);
+
+    /// <summary>Values whose written node is the output of a fake quantizer, with its quantization.</summary>
+    public Dictionary<Value, QuantInfo> Rounded { get; } = [];
+
+    /// <summary>The fake quantization output 0 of the node being written still needs (null: none).</summary>
+    public QuantInfo? PendingAct { get; set; }
+
+    /// <summary>
+    /// The Relu that alone reads the conv being written, when a qat ConvRelu2d can compute both (its act fake-quant
+    /// rounds the Relu's result, <see cref="PendingAct"/>).
+    /// </summary>
+    public Node? FusedRelu { get; set; }
+
+    /// <summary>Whether a qat layer module already applied <see cref="PendingAct"/> to output 0.</summary>
+    public bool ActFused { get; set; }
 
     /// <summary>The node holding input <paramref name="index"/>; a constant gets its Constant expr on first use.</summary>
     public PyObject In(int index) => NodeOf(InValue(index));
@@ -86,7 +107,12 @@ internal sealed class TmExportContext(TmGraphWriter writer, Dictionary<Value, Py
     public PyObject Scalar(float v) => NewConstant(Tensor.Scalar(v));
 
     /// <summary>Output <paramref name="index"/> of the IR node: its name, stored type and static shape.</summary>
-    public TmOut Out(int index = 0) => new(Node.Outputs[index].Name, OutElement(index), OutShape(index));
+    public TmOut Out(int index = 0) => new(OutName(index), OutElement(index), OutShape(index));
+
+    /// <summary>The output's name; a result still to be fake-quantized is "_float" (the quantizer's output takes the name).</summary>
+    public string OutName(int index) => index == 0 && (PendingAct is not null || FusedRelu is not null) ? Node.Outputs[0].Name + FloatSuffix : Node.Outputs[index].Name;
+
+    public const string FloatSuffix = "_float";
 
     /// <summary>An intermediate result (named by the call, as MegEngine does).</summary>
     public static TmOut Temp(ElementType type, long[] shape) => new(null, type, shape);

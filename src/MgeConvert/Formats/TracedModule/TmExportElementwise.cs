@@ -152,11 +152,18 @@ internal static class TmExportElementwise
         var to = ((Ir.Ops.Cast)c.Op).To;
         if (to.IsQuantized)
         {
-            throw Unsupported("cast to a quantized type");
+            TmExportQuant.Quantize(c, to);
+            return;
+        }
+
+        var from = c.InType(0).DType;
+        if (from.IsQuantized && !to.IsFloat)
+        {
+            throw Unsupported($"cast of a {from} value to its raw integers (a QAT TracedModule holds the real values)");
         }
 
         var target = Storage(to.Element);
-        if (target == Storage(c.InType(0).DType.Element))
+        if (target == Storage(from))
         {
             c.Bind(c.In(0));
             return;

@@ -34,7 +34,7 @@ internal static class TmExportNn
         (x, var padding) = SymmetricPads(c, x, xShape, begin, end, 0.0);
         var y4 = ConvOutput(c, op.SpatialRank == 1, op.Activation);
         var state = TmModuleStates.Conv2d(c.W.Tensors, weight, bias, op.Group, strides, padding, dilations);
-        var y = c.W.ModuleCall("conv", "megengine.module.conv", "Conv2d", state, [x], y4);
+        var y = TmExportQuant.Layer(c, "conv", "megengine.module.conv", TmExportQuant.QatConv, "Conv2d", state, [x], y4);
         c.Bind(Finish(c, y, op.SpatialRank == 1, op.Activation));
     }
 
@@ -71,7 +71,7 @@ internal static class TmExportNn
         var cropped = !begin.SequenceEqual(end);
         var direct = !cropped && rank == 2;
         var state = TmModuleStates.ConvTranspose2d(c.W.Tensors, weight, bias, op.Group, strides, common, dilations, outputPadding);
-        var y = c.W.ModuleCall("deconv", "megengine.module.conv", "ConvTranspose2d", state, [x], direct ? c.PreActivation(op.Activation) : c.TempLike(full));
+        var y = TmExportQuant.Layer(c, "deconv", "megengine.module.conv", TmExportQuant.QatConv, "ConvTranspose2d", state, [x], direct ? c.PreActivation(op.Activation) : c.TempLike(full));
         if (cropped)
         {
             var items = new List<TmArg> { TmArg.Slice(null, null, null), TmArg.Slice(null, null, null) };
@@ -97,7 +97,7 @@ internal static class TmExportNn
             var weight = Stored(op.TransB ? w : Transposed(w));
             var bias = c.Const(2) is { } bc ? Stored(BroadcastVector(bc, weight.Shape[0])) : null;
             var state = TmModuleStates.Linear(c.W.Tensors, weight, bias);
-            var y = c.W.ModuleCall("linear", "megengine.module.linear", "Linear", state, [c.In(0)], c.PreActivation(op.Activation));
+            var y = TmExportQuant.Layer(c, "linear", "megengine.module.linear", TmExportQuant.QatLinear, "Linear", state, [c.In(0)], c.PreActivation(op.Activation));
             c.Bind(c.Activate(y, op.Activation, c.Out()));
             return;
         }

@@ -19,19 +19,23 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
         // Values downstream of an op that cannot be written are skipped: the op itself is what gets reported.
         var failed = new HashSet<Value>();
-        var annotated = graph.Inputs.Concat(graph.Nodes.SelectMany(n => n.Outputs)).Where(v => QuantAnnotations.Get(v) is not null);
-        Unsupported.AddRange(annotated.Select(v => new UnsupportedOp("FakeQuant", v.Name, "QAT fake quantization is not written (float and traced-float models only)")));
         foreach (var input in graph.Inputs)
         {
             var type = TypeOf(input);
             try
             {
-                if (type.DType.IsQuantized)
+                var quant = type.DType.IsQuantized ? TmQatStates.FromDataType(type.DType) : QuantAnnotations.Get(input);
+                if (quant is not null && TmQatStates.Inexpressible(quant) is { } why)
                 {
-                    throw new NotExpressibleException("quantized graph inputs are not written");
+                    throw new NotExpressibleException("quantized graph input: " + why);
                 }
 
-                bound[input] = writer.Input(input.Name, TmExportContext.Storage(type.DType.Element), type.Shape.ToArray());
+                var qparams = quant is null ? null : TmQatStates.QParamsOf(writer.Tensors, quant);
+                bound[input] = writer.Input(input.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray(), qparams);
+                if (quant is not null)
+                {
+                    context.Rounded[input] = quant;
+                }
             }
             catch (NotExpressibleException e)
             {
@@ -40,11 +44,16 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
             }
         }
 
+        var users = graph.Nodes.SelectMany(n => n.Inputs.OfType<Value>().Distinct().Select(v => (Value: v, Node: n)))
+            .GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Select(p => p.Node).ToList());
         var (gelus, absorbed) = TmGeluPattern.Find(graph);
+        var fusedRelus = new HashSet<Node>();
         foreach (var node in graph.Nodes)
         {
             context.Node = node;
-            if (absorbed.Contains(node))
+            context.PendingAct = null;
+            context.FusedRelu = null;
+            if (absorbed.Contains(node) || fusedRelus.Contains(node))
             {
                 continue;
             }
@@ -58,7 +67,7 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
                 }
 
                 var type = TypeOf(gelu.Result);
-                bound[gelu.Result] = context.Fn(TmExportContext.Nn, "gelu", new TmOut(gelu.Result.Name, type.DType.Element, type.Shape.ToArray()), context.NodeOf(gelu.X));
+                bound[gelu.Result] = context.Fn(TmExportContext.Nn, "gelu", new TmOut(gelu.Result.Name, TmExportContext.Storage(type.DType.Element), type.Shape.ToArray()), context.NodeOf(gelu.X));
                 continue;
             }
 
@@ -77,12 +86,11 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
 
             try
             {
-                if (node.Outputs.Any(o => TypeOf(o).DType.IsQuantized))
-                {
-                    throw new NotExpressibleException("quantized values are not written");
-                }
-
+                context.FusedRelu = TmExportQuant.ReluToFuse(graph, node, users);
+                context.PendingAct = TmExportQuant.Pending(graph, context.FusedRelu ?? node, users);
+                context.ActFused = false;
                 rule(context);
+                RoundOutputs(context, node, bound, fusedRelus);
             }
             catch (NotExpressibleException e)
             {
@@ -101,7 +109,13 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
         {
             try
             {
-                outputs.Add(context.NodeOf(output));
+                var node = context.NodeOf(output);
+                if (!outputs.Contains(node))
+                {
+                    writer.RenameOutput(node, output.Name);
+                }
+
+                outputs.Add(node);
             }
             catch (NotExpressibleException e)
             {
@@ -110,6 +124,49 @@ internal sealed class TmGraphExporter(Graph graph, IReadOnlyDictionary<Value, Te
         }
 
         return Unsupported.Count > 0 ? null : writer.Build(outputs);
+    }
+
+    /// <summary>
+    /// After a node's rule: the fake quantization its result still needs (a QuantStub, unless a qat layer module
+    /// applied it), the Relu a qat ConvRelu2d absorbed, and the fake-quantized outputs of multi-output ops.
+    /// </summary>
+    private void RoundOutputs(TmExportContext context, Node node, Dictionary<Value, PyObject> bound, HashSet<Node> fusedRelus)
+    {
+        var output = node.Outputs[0];
+        if (context.FusedRelu is { } relu)
+        {
+            if (context.ActFused)
+            {
+                bound[relu.Outputs[0]] = context.NodeOf(output);
+                context.Rounded[relu.Outputs[0]] = context.PendingAct!;
+                fusedRelus.Add(relu);
+            }
+        }
+        else if (context.PendingAct is { } act)
+        {
+            if (!context.ActFused)
+            {
+                var type = TypeOf(output);
+                bound[output] = TmExportQuant.FakeQuantize(context, context.NodeOf(output), act, new TmOut(output.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray()));
+            }
+
+            context.Rounded[output] = act;
+        }
+
+        if (node.Outputs.Count == 1)
+        {
+            return;
+        }
+
+        foreach (var extra in node.Outputs)
+        {
+            if (QuantAnnotations.Get(extra) is { FakeQuantized: true } q && !extra.IsConstant && bound.TryGetValue(extra, out var computed))
+            {
+                var type = TypeOf(extra);
+                bound[extra] = TmExportQuant.FakeQuantize(context, computed, q, new TmOut(extra.Name, TmExportContext.Storage(type.DType), type.Shape.ToArray()));
+                context.Rounded[extra] = q;
+            }
+        }
     }
 
     private TensorType TypeOf(Value value) => types.TryGetValue(value, out var t) ? t : value.Type;

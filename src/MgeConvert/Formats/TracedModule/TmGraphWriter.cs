@@ -45,10 +45,11 @@ internal sealed partial class TmGraphWriter
     public TmTensors Tensors { get; } = new();
 
     /// <summary>A graph input (a forward parameter) with its recorded dtype and shape.</summary>
-    public PyObject Input(string wanted, ElementType type, long[]? shape)
+    public PyObject Input(string wanted, ElementType type, long[]? shape, PyObject? qparams = null)
     {
         var name = UniqueName(wanted);
         var node = NewTensorNode(name, $"{_qualname}.[{name}]", type, shape);
+        SetQParams(node, qparams);
         _argNames.Add(name);
         AddInputExpr(node, name);
         return node;
@@ -93,9 +94,14 @@ internal sealed partial class TmGraphWriter
     /// A builtin module attribute (<paramref name="state"/> = its complete __dict__) fetched by GetAttr and
     /// called with <paramref name="args"/>: CallMethod "__call__".
     /// </summary>
-    public PyObject ModuleCall(string wantedAttr, string modulePath, string className, PyDict state, IReadOnlyList<TmArg> args, TmOut output)
+    public PyObject ModuleCall(string wantedAttr, string modulePath, string className, PyDict state, IReadOnlyList<TmArg> args, TmOut output) =>
+        ModuleCall(wantedAttr, modulePath, className, _ => state, args, output);
+
+    /// <summary>A builtin module call whose state is made for the attribute name chosen (observers record their owner's name).</summary>
+    public PyObject ModuleCall(string wantedAttr, string modulePath, string className, Func<string, PyDict> stateOf, IReadOnlyList<TmArg> args, TmOut output)
     {
         var attr = UniqueName(wantedAttr);
+        var state = stateOf(attr);
         state.Set("_name", attr);
         state.Set("_short_name", attr);
         var moduleState = TmPy.Object(TmPy.ModuleState, TmPy.Dict(
@@ -187,6 +193,27 @@ internal sealed partial class TmGraphWriter
 
         _exprs.Add(expr);
     }
+
+    /// <summary>
+    /// Gives a computed tensor node the name a graph output should have (when a quantize/dequantize pair or an
+    /// alias made it the output under another name); the old name stays reserved, mapped to None.
+    /// </summary>
+    public void RenameOutput(PyObject node, string wanted)
+    {
+        if (node.Attr("expr") is PyObject { Class.Name: "Input" } || node.Attr("_name") is not string old
+            || old == InvalidChars().Replace(wanted, "_") || node.Attr("_qualname") is not string)
+        {
+            return;
+        }
+
+        var name = UniqueName(wanted);
+        node.Dict!.Set("_name", name);
+        _usedNames.Set(old, null);
+        _usedNames.Set(name, node);
+    }
+
+    /// <summary>The qparams a traced QAT tensor carries (TensorNode._qparams; None for float values).</summary>
+    public static void SetQParams(PyObject node, PyObject? qparams) => node.Dict!.Set("_qparams", qparams);
 
     private static void Produced(PyObject node, PyObject expr) => node.Dict!.Set("expr", expr);
 

@@ -63,7 +63,7 @@ internal static class TmSelfCheck
         [.. values.Select(v =>
         {
             var t = types is not null && types.TryGetValue(v, out var frozen) ? frozen : v.Type;
-            return $"{TmExportContext.Storage(t.DType.Element)}{t.Shape}";
+            return $"{TmExportContext.Storage(t.DType)}{t.Shape}";
         })];
 
     private static void Compare(string path, string what, List<string> expected, List<string> actual)
