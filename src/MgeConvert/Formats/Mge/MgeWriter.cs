@@ -44,6 +44,8 @@ public sealed class MgeWriter : IModelWriter
         {
             UserInfo = graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance) ? MgeUserInfo.PickleOf(provenance) : "",
         };
+        // The serializer's buffer is as large as the weights: first hand back the memory reading the model left as garbage.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var dump = container == MgeContainer.Mgv2
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
             : MgeV1Serializer.Serialize(lowering.Program, settings);

@@ -63,12 +63,13 @@ public sealed partial class TracedModuleWriter : IModelWriter
 
         Pickle(root, file);
         file.Flush();
-        if (file.Length > int.MaxValue)
+        var length = file.Position;
+        if (length > int.MaxValue)
         {
-            throw new ModelFormatException(path, $"the TracedModule pickle is {file.Length} bytes; files above 2 GiB cannot be read back");
+            throw new ModelFormatException(path, $"the TracedModule pickle is {length} bytes; files above 2 GiB cannot be read back");
         }
 
-        using var written = MappedFileView.Open(file, (int)file.Length);
+        using var written = MappedFileView.Open(file, (int)length);
         TmSelfCheck.Verify(root, written.Memory, graph, types, path);
     }
 
