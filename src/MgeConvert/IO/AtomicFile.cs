@@ -18,7 +18,8 @@ public static class AtomicFile
         Pending[temp] = 0;
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            // Readable, so a writer can check what it wrote (memory-map it) before the rename.
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
             {
                 write(stream);
             }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MgeConvert.Formats.Pickle;
 using MgeConvert.Tests.Support;
 using Xunit.Abstractions;
@@ -89,5 +90,30 @@ public sealed class PickleRoundTripTests(ITestOutputHelper output)
             + "28" + "4b03" + "8c01" + "3e" + "4e" + "4e" + "4e" + "4affffffff" + "4affffffff" + "4b00" + "74" + "62" + "2e"))!
             is NpDType be ? new NdArray(be, [2], new byte[] { 0, 0, 0, 7, 255, 255, 255, 254 }) : throw new InvalidOperationException();
         Assert.Equal([7L, -2], bigEndian.ToTensor().ToInt64s());
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void LargeBytesAndArrayDataAreViewsOfTheInputAndWriteBackIdentically(int protocol)
+    {
+        var payload = new byte[PyBytes.MinLength + 3];
+        new Random(7).NextBytes(payload);
+        var value = new PyTuple([payload, new byte[] { 1, 2 }, payload, new NdArray(new NpDType("u1"), [payload.Length], payload)]);
+        var bytes = PickleWriter.Serialize(value, protocol);
+
+        var read = (PyTuple)PickleReader.Load(bytes)!;
+
+        var view = Assert.IsType<PyBytes>(read[0]);
+        Assert.Same(view, read[2]);
+        Assert.True(MemoryMarshal.TryGetArray(view.Data, out var viewSegment) && viewSegment.Array == bytes);
+        Assert.IsType<byte[]>(read[1]);
+        var array = Assert.IsType<NdArray>(read[3]);
+        Assert.True(MemoryMarshal.TryGetArray(array.Data, out var arraySegment) && arraySegment.Array == bytes);
+        Assert.True(PyValues.DeepEquals(value, read));
+        Assert.True(new PyKeyComparer().Equals(payload, view));
+        Assert.Equal(new PyKeyComparer().GetHashCode(payload), new PyKeyComparer().GetHashCode(view));
+        Assert.Equal(bytes, PickleWriter.Serialize(read, protocol));
     }
 }

@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using MgeConvert.Formats;
 using MgeConvert.Formats.Onnx;
 using MgeConvert.Formats.TracedModule;
+using MgeConvert.IO;
 using MgeConvert.Ir;
 using MgeConvert.Ir.Ops;
 using MgeConvert.Reference;
@@ -96,5 +98,30 @@ public class TracedModuleWriterTests
         var actual = TmWriterRoundTrip.Run(back, [input]);
         var expected = ReferenceInterpreter.Run(b.Graph, new Dictionary<string, Tensor> { ["x"] = input });
         Assert.Null(TmWriterRoundTrip.Compare([expected[b.Graph.Outputs[0].Name]], actual));
+    }
+
+    [Fact]
+    public void StreamedFileEqualsTheInMemoryBytesAndItsWeightsReadBackAsViews()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, new Shape(1, 64));
+        var w = b.Constant("w", Tensor.FromFloats(new Shape(32, 64), [.. Enumerable.Range(0, 32 * 64).Select(i => (i % 13) * 0.125f)]));
+        b.Output(b.Apply(new Gemm(TransB: true), x, w));
+        using var temp = new Cli.TempDirectory();
+        var options = new ConversionOptions { Output = temp.File("m.tm") };
+        var expected = TracedModuleWriter.Serialize(b.Graph, options, options.Output);
+
+        var file = Assert.Single(new TracedModuleWriter().Prepare(b.Graph, options));
+        AtomicFile.Write(file.Path, file.WriteTo);
+        using var unreadable = new MemoryStream();
+        file.WriteTo(unreadable);
+
+        var written = File.ReadAllBytes(options.Output);
+        Assert.Equal(expected, written);
+        Assert.Equal(expected, unreadable.ToArray());
+        Assert.Equal(["m.tm"], temp.Files());
+        var graph = new TracedModuleReader().Read(written, options.Output, new ConversionOptions()).Graph;
+        var weight = graph.Nodes.SelectMany(n => n.Inputs).Select(v => v?.Constant).Single(c => c is { ElementCount: 32 * 64 })!;
+        Assert.True(MemoryMarshal.TryGetArray(weight.Bytes, out var segment) && segment.Array == written);
     }
 }

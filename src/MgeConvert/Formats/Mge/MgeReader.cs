@@ -28,11 +28,14 @@ public sealed class MgeReader : IModelReader
     }
 
     /// <summary>Reads a dump held in memory; constants slice <paramref name="bytes"/> (no copy of the weights).</summary>
-    public ImportedModel Read(string path, byte[] bytes, ConversionOptions options)
+    public ImportedModel Read(string path, byte[] bytes, ConversionOptions options) => Read(path, new ArraySegment<byte>(bytes), options);
+
+    /// <summary>Reads a dump that starts at the segment's offset (a writer's buffer); constants slice the array.</summary>
+    internal static ImportedModel Read(string path, ArraySegment<byte> dump, ConversionOptions options)
     {
         try
         {
-            return ReadChecked(path, bytes, options);
+            return ReadChecked(path, dump.Array!, dump.Offset, options);
         }
         catch (Exception e) when (e is not ModelFormatException)
         {
@@ -40,10 +43,10 @@ public sealed class MgeReader : IModelReader
         }
     }
 
-    private static ImportedModel ReadChecked(string path, byte[] bytes, ConversionOptions options)
+    private static ImportedModel ReadChecked(string path, byte[] bytes, int start, ConversionOptions options)
     {
-        var layout = MgeDetector.Detect(path, bytes);
-        var dump = MgeDumpLoader.Load(path, bytes, layout.Start, layout.Container);
+        var layout = MgeDetector.Detect(path, bytes.AsSpan(start));
+        var dump = MgeDumpLoader.Load(path, bytes, start + layout.Start, layout.Container);
         if (dump.OptimizeOptions >> 32 != 0)
         {
             throw new ModelFormatException(path,

@@ -21,12 +21,16 @@ public sealed class MgeWriter : IModelWriter
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for .mge", nameof(options));
-        var bytes = Serialize(graph, options, path);
-        return [new OutputFile(path, s => s.Write(bytes))];
+        var dump = SerializeChecked(graph, options, path);
+        return [new OutputFile(path, s => s.Write(dump.AsSpan()))];
     }
 
     /// <summary>The dump's bytes; throws <see cref="UnsupportedOpsException"/> listing every op MegEngine cannot express.</summary>
-    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<mge>")
+    public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<mge>") =>
+        SerializeChecked(graph, options, path).ToArray();
+
+    /// <summary>The checked dump, a view of the serializer's buffer (the weights are held once, not copied out).</summary>
+    private static ArraySegment<byte> SerializeChecked(Graph graph, ConversionOptions options, string path)
     {
         var container = MgeWriteSettings.Parse(path, options.MgeFormat);
         var lowering = new MgeLowering(graph, container);
@@ -40,10 +44,24 @@ public sealed class MgeWriter : IModelWriter
         {
             UserInfo = graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance) ? MgeUserInfo.PickleOf(provenance) : "",
         };
-        var bytes = container == MgeContainer.Mgv2
+        ReleaseGarbageBeforeLargeBuffer(lowering.Program);
+        var dump = container == MgeContainer.Mgv2
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
             : MgeV1Serializer.Serialize(lowering.Program, settings);
-        MgeWriteCheck.Verify(path, bytes, lowering.Program, graph, settings);
-        return bytes;
+        MgeWriteCheck.Verify(path, dump, lowering.Program, graph, settings);
+        return dump;
+    }
+
+    /// <summary>
+    /// The serializer's buffer is as large as the weights: for a large model, first hand back the memory that
+    /// reading it left as garbage, so the peak is the weights twice rather than that plus the reader's garbage.
+    /// </summary>
+    private static void ReleaseGarbageBeforeLargeBuffer(MgeWriteProgram program)
+    {
+        const long Large = 32L << 20;
+        if (program.Ops.Sum(o => o.Tensors.Sum(t => (long)(t.Data?.Length ?? 0))) >= Large)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
     }
 }

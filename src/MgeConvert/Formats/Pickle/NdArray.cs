@@ -98,6 +98,7 @@ public sealed class NdArray : IEquatable<NdArray>
         ReadOnlyMemory<byte> data = t[offset + 3] switch
         {
             byte[] b => b,
+            PyBytes view => view.Data,
             PyByteArray ba => ba.Data,
             string s when s.All(ch => ch <= 0xff) => s.Select(ch => (byte)ch).ToArray(),
             PyList => throw new PickleException($"numpy array of dtype {dtype} holds Python objects, not raw data"),

@@ -173,6 +173,7 @@ internal static class PickleConstructors
             PyDict d => d.Keys,
             string str => str.Select(ch => (object?)ch.ToString()),
             byte[] b => b.Select(v => (object?)(long)v),
+            PyBytes view => view.Data.ToArray().Select(v => (object?)(long)v),
             _ => throw new PickleException($"cannot iterate over {PickleReader.Describe(source)}"),
         };
         var materialized = items.ToList();
@@ -189,6 +190,9 @@ internal static class PickleConstructors
             case byte[] b:
                 reader.Charge(b.Length / 8);
                 return (byte[])b.Clone();
+            case PyBytes view:
+                reader.Charge(view.Data.Length / 8);
+                return view.Data.ToArray();
             case PyByteArray ba:
                 return (byte[])ba.Data.Clone();
             case long n when n >= 0:
@@ -260,10 +264,11 @@ internal static class PickleConstructors
             throw new PickleException("numpy scalar without data");
         }
 
-        var data = args[1] switch
+        ReadOnlyMemory<byte> data = args[1] switch
         {
             byte[] b => b,
-            string s when s.All(ch => ch <= 0xff) => [.. s.Select(ch => (byte)ch)],
+            PyBytes view => view.Data,
+            string s when s.All(ch => ch <= 0xff) => s.Select(ch => (byte)ch).ToArray(),
             var other => throw new PickleException($"numpy scalar data must be bytes, got {PickleReader.Describe(other)}"),
         };
         return new NdArray(dtype, [], data, isScalar: true);
@@ -281,6 +286,7 @@ internal static class PickleConstructors
         {
             PyByteArray ba => ba.Data,
             byte[] b => b,
+            PyBytes view => view.Data,
             var other => throw new PickleException($"numpy _frombuffer buffer must be bytes, got {PickleReader.Describe(other)}"),
         };
         var dtype = Arg<NpDType>(args, 1, "numpy _frombuffer");

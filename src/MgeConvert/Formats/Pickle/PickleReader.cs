@@ -208,10 +208,10 @@ public sealed class PickleReader
                     Push(ReadBytes(ReadByte()));
                     break;
                 case BinBytes:
-                    Push(ReadBytes(ReadLength(4)));
+                    Push(ReadBytesOrView(ReadLength(4)));
                     break;
                 case BinBytes8:
-                    Push(ReadBytes(ReadLength(8)));
+                    Push(ReadBytesOrView(ReadLength(8)));
                     break;
                 case ByteArray8:
                     Push(new PyByteArray(ReadBytes(ReadLength(8))));
@@ -482,7 +482,7 @@ public sealed class PickleReader
         long or BigInteger => "int",
         double => "float",
         string => "str",
-        byte[] => "bytes",
+        byte[] or PyBytes => "bytes",
         Complex => "complex",
         PyByteArray => "bytearray",
         PyTuple => "tuple",
@@ -625,6 +625,18 @@ public sealed class PickleReader
     {
         Charge(n / 8);
         return Take(n).ToArray();
+    }
+
+    /// <summary>Large payloads (array data) stay in the input buffer.</summary>
+    private object ReadBytesOrView(int n)
+    {
+        if (n < PyBytes.MinLength)
+        {
+            return ReadBytes(n);
+        }
+
+        Take(n);
+        return new PyBytes(_data.Slice(_pos - n, n));
     }
 
     private string ReadUtf8(int n)

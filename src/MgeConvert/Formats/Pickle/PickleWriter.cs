@@ -68,7 +68,8 @@ public sealed class PickleWriter
                 _out.Write(f);
                 break;
             case string s: SaveString(s); break;
-            case byte[] bytes: SaveBytes(bytes); break;
+            case byte[] bytes: SaveBytes(bytes, bytes); break;
+            case PyBytes view: SaveBytes(view.Data.Span, view); break;
             case PyByteArray ba: SaveByteArray(ba); break;
             case Complex c: SaveReduce(new PyGlobal("builtins", "complex"), () => SaveTupleOf(c.Real, c.Imaginary)); break;
             case PyTuple t: SaveTuple(t); break;
@@ -151,13 +152,15 @@ public sealed class PickleWriter
         Memoize(s);
     }
 
-    private void SaveBytes(byte[] bytes)
+    /// <summary><paramref name="identity"/> is the memo key: the bytes object, or a fresh key for bytes nothing else refers to.</summary>
+    private void SaveBytes(ReadOnlySpan<byte> bytes, object identity)
     {
         if (_protocol < 3)
         {
             // Protocol 2 has no bytes opcode: CPython writes _codecs.encode(latin1_text, 'latin1').
-            SaveReduce(new PyGlobal("_codecs", "encode"), () => SaveTupleOf(Encoding.Latin1.GetString(bytes), "latin1"));
-            Memoize(bytes);
+            var text = Encoding.Latin1.GetString(bytes);
+            SaveReduce(new PyGlobal("_codecs", "encode"), () => SaveTupleOf(text, "latin1"));
+            Memoize(identity);
             return;
         }
 
@@ -173,7 +176,7 @@ public sealed class PickleWriter
         }
 
         _out.Write(bytes);
-        Memoize(bytes);
+        Memoize(identity);
     }
 
     private void SaveByteArray(PyByteArray ba)
@@ -442,8 +445,7 @@ public sealed class PickleWriter
         Save(new PyTuple([.. array.Shape.Select(d => (object?)d)]));
         Save(array.DType);
         Save(array.FortranOrder);
-        var data = array.Data.ToArray();
-        SaveBytes(data);
+        SaveBytes(array.Data.Span, new object());
         Op(PickleOpcodes.Tuple);
         Op(Build);
     }

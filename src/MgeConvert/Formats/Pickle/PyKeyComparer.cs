@@ -47,7 +47,7 @@ public sealed class PyKeyComparer : IEqualityComparer<object?>
         return (x, y) switch
         {
             (string a, string b) => a == b,
-            (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),
+            (byte[] or PyBytes, byte[] or PyBytes) => PyBytes.TryGetSpan(x, out var a) && PyBytes.TryGetSpan(y, out var b) && a.SequenceEqual(b),
             (PyTuple a, PyTuple b) => TuplesEqual(a, b, new HashSet<(PyTuple, PyTuple)>()),
             (PyGlobal a, PyGlobal b) => a == b,
             (PySlice a, PySlice b) => Equals(a.Start, b.Start) && Equals(a.Stop, b.Stop) && Equals(a.Step, b.Step),
@@ -62,9 +62,10 @@ public sealed class PyKeyComparer : IEqualityComparer<object?>
         {
             case null: return 0;
             case string s: return s.GetHashCode(StringComparison.Ordinal);
-            case byte[] b:
+            case byte[] or PyBytes:
+                PyBytes.TryGetSpan(obj, out var bytes);
                 var h = new HashCode();
-                h.AddBytes(b);
+                h.AddBytes(bytes);
                 return h.ToHashCode();
             case PyTuple t:
                 // Cached: tuples may share sub-tuples (a DAG), so an uncached hash could take exponential time.

@@ -57,7 +57,37 @@ public sealed class PyList : List<object?>
     public override string ToString() => PyValues.Repr(this);
 }
 
-/// <summary>A bytearray (bytes use byte[]).</summary>
+/// <summary>
+/// A bytes object the reader keeps as a view of the pickle's buffer instead of copying it: payloads of at least
+/// <see cref="MinLength"/> bytes (numpy array data). Shorter bytes are byte[]; both compare and hash by content.
+/// </summary>
+public sealed class PyBytes(ReadOnlyMemory<byte> data)
+{
+    public const int MinLength = 4096;
+
+    public ReadOnlyMemory<byte> Data { get; } = data;
+
+    public override string ToString() => PyValues.Repr(this);
+
+    /// <summary>The content of a bytes value (byte[] or <see cref="PyBytes"/>).</summary>
+    internal static bool TryGetSpan(object? value, out ReadOnlySpan<byte> bytes)
+    {
+        switch (value)
+        {
+            case byte[] b:
+                bytes = b;
+                return true;
+            case PyBytes view:
+                bytes = view.Data.Span;
+                return true;
+            default:
+                bytes = default;
+                return false;
+        }
+    }
+}
+
+/// <summary>A bytearray (bytes use byte[] or <see cref="PyBytes"/>).</summary>
 public sealed class PyByteArray(byte[] data)
 {
     public byte[] Data { get; } = data;
@@ -332,6 +362,7 @@ public static class PyValues
             case string s: sb.Append('\'').Append(s.Length > 200 ? s[..200] + "…" : s).Append('\''); return;
             case double d: sb.Append(d.ToString("R", System.Globalization.CultureInfo.InvariantCulture)); return;
             case byte[] bytes: sb.Append($"b<{bytes.Length} bytes>"); return;
+            case PyBytes view: sb.Append($"b<{view.Data.Length} bytes>"); return;
             case PyByteArray ba: sb.Append($"bytearray<{ba.Data.Length} bytes>"); return;
             case IFormattable f when IsScalar(value): sb.Append(f.ToString(null, System.Globalization.CultureInfo.InvariantCulture)); return;
         }
@@ -382,7 +413,7 @@ public static class PyValues
         }
     }
 
-    private static bool IsScalar(object value) => value is bool or long or double or string or BigInteger or Complex or byte[];
+    private static bool IsScalar(object value) => value is bool or long or double or string or BigInteger or Complex or byte[] or PyBytes;
 
     private sealed class DeepComparer
     {
@@ -416,6 +447,11 @@ public static class PyValues
             if (a is null || b is null)
             {
                 return false;
+            }
+
+            if (PyBytes.TryGetSpan(a, out var x1) && PyBytes.TryGetSpan(b, out var y1))
+            {
+                return x1.SequenceEqual(y1);
             }
 
             if (a.GetType() != b.GetType())

@@ -10,7 +10,8 @@ namespace MgeConvert.Formats.TracedModule;
 /// </summary>
 internal static class TmSelfCheck
 {
-    public static void Verify(PyObject written, byte[] bytes, Graph source, IReadOnlyDictionary<Value, TensorType> types, string path)
+    /// <summary><paramref name="bytes"/> are read in place: the read-back arrays are views of them.</summary>
+    public static void Verify(PyObject written, ReadOnlyMemory<byte> bytes, Graph source, IReadOnlyDictionary<Value, TensorType> types, string path)
     {
         var expected = Describe(written, path);
         object? reread;

@@ -1,5 +1,7 @@
+using System.Runtime.ExceptionServices;
 using System.Text.RegularExpressions;
 using MgeConvert.Formats.Pickle;
+using MgeConvert.IO;
 using MgeConvert.Ir;
 
 namespace MgeConvert.Formats.TracedModule;
@@ -8,9 +10,14 @@ namespace MgeConvert.Formats.TracedModule;
 /// Writes the IR as a MegEngine TracedModule (.tm): one protocol-4 pickle of the object graph megengine.load
 /// rebuilds (spec §9) — builtin Conv2d/ConvTranspose2d/Linear/BatchNorm2d modules holding their parameters,
 /// megengine.functional calls, Tensor methods and Constant tensors in one top-level graph. Every file is read
-/// back by <see cref="TracedModuleReader"/> and compared with what was written before it is returned.
+/// back by <see cref="TracedModuleReader"/> and compared with what was written before it is handed out.
 /// The bytes are the same for the same graph and options.
 /// </summary>
+/// <remarks>
+/// <see cref="Prepare"/> reports every unsupported op; the pickle is then streamed into the output file (the
+/// weights go from the IR to the file without a copy) and read back from a memory map of it, so a file that
+/// fails the check makes the write fail and is never put in place.
+/// </remarks>
 public sealed partial class TracedModuleWriter : IModelWriter
 {
     public const int Protocol = 4;
@@ -20,40 +27,65 @@ public sealed partial class TracedModuleWriter : IModelWriter
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for a TracedModule", nameof(options));
-        var bytes = Serialize(graph, options, path);
-        return [new OutputFile(path, s => s.Write(bytes))];
+        var (root, types) = Export(graph, options, path);
+        return [new OutputFile(path, s => WriteChecked(s, root, graph, types, path))];
     }
 
     /// <summary>The .tm bytes; throws <see cref="UnsupportedOpsException"/> listing every op a TracedModule cannot express.</summary>
     public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<tm>")
     {
+        var (root, types) = Export(graph, options, path);
+        using var buffer = new MemoryStream();
+        Pickle(root, buffer);
+        TmSelfCheck.Verify(root, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), graph, types, path);
+        return buffer.ToArray();
+    }
+
+    private static (PyObject Root, IReadOnlyDictionary<Value, TensorType> Types) Export(Graph graph, ConversionOptions options, string path)
+    {
         var types = TmFrozenShapes.Of(graph, options.FrozenInputShape, path);
         var exporter = new TmGraphExporter(graph, types);
         var root = exporter.Export(ModuleName(graph.Name));
-        if (root is null)
+        return root is null ? throw new UnsupportedOpsException(path, "TracedModule", exporter.Unsupported) : (root, types);
+    }
+
+    /// <summary>Pickles into <paramref name="output"/> and checks what it holds; a readable file is checked in place.</summary>
+    private static void WriteChecked(Stream output, PyObject root, Graph graph, IReadOnlyDictionary<Value, TensorType> types, string path)
+    {
+        if (output is not FileStream { CanRead: true, CanSeek: true, Position: 0 } file)
         {
-            throw new UnsupportedOpsException(path, "TracedModule", exporter.Unsupported);
+            using var buffer = new MemoryStream();
+            Pickle(root, buffer);
+            TmSelfCheck.Verify(root, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), graph, types, path);
+            buffer.WriteTo(output);
+            return;
         }
 
-        var bytes = Pickle(root);
-        TmSelfCheck.Verify(root, bytes, graph, types, path);
-        return bytes;
+        Pickle(root, file);
+        file.Flush();
+        var length = file.Position;
+        if (length > int.MaxValue)
+        {
+            throw new ModelFormatException(path, $"the TracedModule pickle is {length} bytes; files above 2 GiB cannot be read back");
+        }
+
+        using var written = MappedFileView.Open(file, (int)length);
+        TmSelfCheck.Verify(root, written.Memory, graph, types, path);
     }
 
     /// <summary>
     /// Pickles on a thread with a large stack: like CPython's pickler, the writer recurses along node → users →
     /// expr → outputs links, so a long chain of ops nests as deep as the chain is long.
     /// </summary>
-    private static byte[] Pickle(PyObject root)
+    private static void Pickle(PyObject root, Stream output)
     {
-        byte[]? bytes = null;
         Exception? failure = null;
         var thread = new Thread(
             () =>
             {
                 try
                 {
-                    bytes = PickleWriter.Serialize(root, Protocol);
+                    PickleWriter.Write(output, root, Protocol);
                 }
                 catch (Exception e)
                 {
@@ -63,7 +95,15 @@ public sealed partial class TracedModuleWriter : IModelWriter
             PickleStackBytes);
         thread.Start();
         thread.Join();
-        return failure is null ? bytes! : throw new InvalidOperationException("pickling the TracedModule failed", failure);
+        if (failure is IOException)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("pickling the TracedModule failed", failure);
+        }
     }
 
     private const int PickleStackBytes = 1 << 30;

@@ -42,22 +42,22 @@ internal static class MgeV1Serializer
         Graph.AddOutputVarsIdx(b, outputVector);
         Graph.AddMetadata(b, metadata);
         Graph.FinishSizePrefixedGraphBuffer(b, Graph.EndGraph(b));
-        var fbs = b.SizedByteArray();
+        var fbs = b.DataBuffer.ToArraySegment(b.DataBuffer.Position, b.Offset);
 
-        var values = program.Ops.SelectMany(o => o.Tensors).Where(t => t.Data is { Length: > 0 }).Select(t => t.Data!).ToList();
+        var values = program.Ops.SelectMany(o => o.Tensors).Select(t => t.Data ?? default).Where(d => d.Length > 0).ToList();
         var area = values.Sum(v => (long)v.Length);
         var header = container == MgeContainer.Mgbc ? 24 : 16;
-        var file = new byte[checked(header + area + fbs.Length)];
+        var file = new byte[checked(header + area + fbs.Count)];
         BinaryPrimitives.WriteUInt32LittleEndian(file, container == MgeContainer.Mgbc ? MagicMgbc : MagicMgbs);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(header - 8), (ulong)area);
         var pos = header;
         foreach (var v in values)
         {
-            v.CopyTo(file, pos);
+            v.Span.CopyTo(file.AsSpan(pos));
             pos += v.Length;
         }
 
-        fbs.CopyTo(file, pos);
+        fbs.AsSpan().CopyTo(file.AsSpan(pos));
         return file;
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Google.FlatBuffers;
 using MgeConvert.Formats.Mge.Fbs;
 using MgeConvert.Formats.Mge.Fbs.V2;
@@ -7,9 +8,10 @@ namespace MgeConvert.Formats.Mge.Writing;
 /// <summary>The <c>mgv2</c> container: one size-prefixed FlatBuffer, root <c>Model</c>, tensor bytes inside (docs/mge-format.md §4, §15).</summary>
 internal static class MgeV2Serializer
 {
-    public static byte[] Serialize(MgeWriteProgram program, MgeWriteSettings settings)
+    /// <summary>The dump: the finished tail of the builder's buffer (sized up front, so it is never regrown and copied).</summary>
+    public static ArraySegment<byte> Serialize(MgeWriteProgram program, MgeWriteSettings settings)
     {
-        var b = new FlatBufferBuilder(4096 + program.Ops.Sum(o => o.Tensors.Sum(t => t.Data?.Length ?? 0)));
+        var b = new FlatBufferBuilder(Capacity(program, settings));
         var ops = program.Ops.Select(op => Operator(b, op)).ToArray();
         var middle = program.VarNames.Select(name =>
         {
@@ -34,7 +36,41 @@ internal static class MgeV2Serializer
         Model.AddOutputAlias(b, aliasVector);
         Model.AddMetadata(b, metadata);
         Model.FinishSizePrefixedModelBuffer(b, Model.EndModel(b));
-        return b.SizedByteArray();
+        var buffer = b.DataBuffer;
+        return buffer.ToArraySegment(buffer.Position, buffer.Length - buffer.Position);
+    }
+
+    /// <summary>
+    /// An upper bound of the FlatBuffer's size: the tensor bytes plus generous room for every table, vector and
+    /// string. A builder that runs out of room doubles its buffer and copies all it holds, weights included.
+    /// </summary>
+    private static int Capacity(MgeWriteProgram program, MgeWriteSettings settings)
+    {
+        long size = (1 << 16) + (3L * settings.UserInfo.Length);
+        foreach (var op in program.Ops)
+        {
+            size += 512 + (256L * op.Params.Count) + (8L * (op.Inputs.Length + op.OutputCount));
+            foreach (var t in op.Tensors)
+            {
+                size += 256 + (3L * (t.Name?.Length ?? 0)) + (4L * t.Shape.Length) + (t.Data?.Length ?? 0);
+            }
+        }
+
+        size += program.VarNames.Sum(n => 16 + (3L * n.Length));
+        // A multiple of 16 keeps the finished buffer's alignment (counted from its end) valid from the array's start.
+        return (int)Math.Min(size, int.MaxValue - (1 << 20)) & ~15;
+    }
+
+    /// <summary>The tensor's bytes copied straight from the IR constant into the builder.</summary>
+    private static unsafe VectorOffset DataVector(FlatBufferBuilder b, ReadOnlyMemory<byte> data)
+    {
+        if (MemoryMarshal.TryGetArray(data, out var segment))
+        {
+            return Fbs.V2.Tensor.CreateDataVectorBlock(b, segment);
+        }
+
+        using var pinned = data.Pin();
+        return Fbs.V2.Tensor.CreateDataVectorBlock(b, (IntPtr)pinned.Pointer, data.Length);
     }
 
     private static Offset<Fbs.V2.Operator> Operator(FlatBufferBuilder b, MgeWriteOp op)
@@ -93,7 +129,7 @@ internal static class MgeV2Serializer
         var dtype = MgeWriteDTypes.Build(b, t.DType);
         DefaultTensorFormat.StartDefaultTensorFormat(b);
         var format = DefaultTensorFormat.EndDefaultTensorFormat(b);
-        var data = t.Data is null ? default : Fbs.V2.Tensor.CreateDataVectorBlock(b, t.Data);
+        var data = t.Data is { } bytes ? DataVector(b, bytes) : default;
         Fbs.V2.Tensor.StartTensor(b);
         if (t.Name is not null)
         {

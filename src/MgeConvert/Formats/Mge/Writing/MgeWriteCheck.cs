@@ -9,15 +9,16 @@ namespace MgeConvert.Formats.Mge.Writing;
 /// </summary>
 internal static class MgeWriteCheck
 {
-    public static void Verify(string path, byte[] bytes, MgeWriteProgram program, Graph graph, MgeWriteSettings settings)
+    /// <summary><paramref name="dump"/> is read in place: the read-back constants are views of it.</summary>
+    public static void Verify(string path, ArraySegment<byte> dump, MgeWriteProgram program, Graph graph, MgeWriteSettings settings)
     {
         var problems = new List<string>();
         try
         {
-            var layout = MgeDetector.Detect(path, bytes);
-            var dump = MgeDumpLoader.Load(path, bytes, layout.Start, layout.Container);
-            CheckRecords(dump, program, settings, problems);
-            var model = new MgeReader().Read(path, bytes, new ConversionOptions());
+            var layout = MgeDetector.Detect(path, dump);
+            var records = MgeDumpLoader.Load(path, dump.Array!, dump.Offset + layout.Start, layout.Container);
+            CheckRecords(records, program, settings, problems);
+            var model = MgeReader.Read(path, dump, new ConversionOptions());
             CheckInterface(model.Graph, graph, problems);
         }
         catch (Exception e) when (e is ModelFormatException or UnsupportedOpsException or IrException)

@@ -49,7 +49,7 @@ internal static class MgeWriteDTypes
     public static DataType? ReadBack(MgeDType d) => MgeDTypes.ToIr(d);
 
     /// <summary>Value bytes in the MegEngine dtype: 64-bit integers and floats narrowed to 32 bits.</summary>
-    public static byte[] Encode(Tensor t, string what)
+    public static ReadOnlyMemory<byte> Encode(Tensor t, string what)
     {
         switch (t.DType.Element)
         {
@@ -79,7 +79,7 @@ internal static class MgeWriteDTypes
                     throw new IrException($"{what}: tensor {t} holds {t.Bytes.Length} bytes, needs {needed}");
                 }
 
-                return t.Bytes[..needed].ToArray();
+                return t.Bytes[..needed];
         }
     }
 

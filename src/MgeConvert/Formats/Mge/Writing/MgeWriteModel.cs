@@ -6,8 +6,11 @@ namespace MgeConvert.Formats.Mge.Writing;
 /// <summary>One operator param: its OperatorParam union tag and a builder for its table.</summary>
 internal sealed record MgeWriteParam(OperatorParam Tag, Func<FlatBufferBuilder, int> Build);
 
-/// <summary>A tensor an operator stores: graph input (no data) or constant value (little-endian, C order).</summary>
-internal sealed record MgeWriteTensor(string? Name, uint[] Shape, MgeDType DType, byte[]? Data);
+/// <summary>
+/// A tensor an operator stores: graph input (no data) or constant value (little-endian, C order), usually a
+/// view of the IR constant's bytes.
+/// </summary>
+internal sealed record MgeWriteTensor(string? Name, uint[] Shape, MgeDType DType, ReadOnlyMemory<byte>? Data);
 
 /// <summary>One operator to serialize, independent of the container; var ids follow §6 (sequential over numbered outputs).</summary>
 internal sealed class MgeWriteOp
