@@ -3,11 +3,9 @@ using MgeConvert.Ir.Ops;
 
 namespace MgeConvert.Passes;
 
-/// <summary>A per-channel affine map y = x·Scale + Shift (a batch norm, or a per-channel constant multiply or add).</summary>
+/// <summary>A per-channel affine map y = x·Scale + Shift (a batch norm, or a per-channel constant add).</summary>
 internal sealed record ChannelAffine(double[] Scale, double[] Shift)
 {
-    public static ChannelAffine Multiply(double[] scale) => new(scale, new double[scale.Length]);
-
     public static ChannelAffine Add(double[] shift) => new([.. Enumerable.Repeat(1.0, shift.Length)], shift);
 
     public bool IsShiftOnly => Scale.All(s => s == 1);

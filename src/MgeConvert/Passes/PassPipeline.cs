@@ -28,7 +28,7 @@ public sealed class PassPipeline
 
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
-    /// batch-norm fusion when asked; per-channel Add/Mul folding into convolutions and Min/Max-to-Clip fusion for
+    /// batch-norm fusion when asked; per-channel bias Add folding into convolutions and Min/Max-to-Clip fusion for
     /// the inference targets; TFLite also expands the remaining batch norms (it has no such op) and fuses activations
     /// into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
@@ -37,7 +37,7 @@ public sealed class PassPipeline
         var passes = new List<IPass> { new RemoveIdentity { KeepFakeQuantizers = target == ModelFormat.TracedModule }, new FoldConstants() };
         if (target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.Caffe or ModelFormat.TorchScript)
         {
-            passes.Add(new FoldChannelAffineIntoConv());
+            passes.Add(new FoldChannelBiasIntoConv());
             passes.Add(new FuseMinMaxIntoClip());
         }
 

@@ -5,17 +5,17 @@ using MgeConvert.Quantization;
 namespace MgeConvert.Passes;
 
 /// <summary>
-/// Folds an Add or Mul of a per-output-channel float constant that is the only reader of a Conv/ConvTranspose result
-/// into the convolution: the constant joins the bias (Add) or scales weight and bias (Mul). MegEngine dumps keep a
-/// convolution's bias, and a folded batch norm's scale and shift, as separate elementwise operators. The fused node
-/// then computes the Add/Mul's result value (its name and annotations stay). Values with quantization annotations
-/// are left alone, since their fake quantization must see the unfolded numbers.
+/// Folds an Add of a per-output-channel float constant that is the only reader of a Conv/ConvTranspose result into
+/// the convolution's bias: MegEngine dumps keep a convolution's bias as a separate elementwise operator. The fused
+/// node then computes the Add's result value (its name and annotations stay). Values with quantization annotations
+/// are left alone, since their fake quantization must see the unfolded numbers. A per-channel Mul is not folded:
+/// scaling would make a second copy of every weight it touches.
 /// </summary>
-public sealed class FoldChannelAffineIntoConv : IPass
+public sealed class FoldChannelBiasIntoConv : IPass
 {
-    public string Name => "FoldChannelAffineIntoConv";
+    public string Name => "FoldChannelBiasIntoConv";
 
-    public string Description => "Folds a per-channel constant Add/Mul after a Conv/ConvTranspose into its weight and bias.";
+    public string Description => "Folds a per-channel constant Add after a Conv/ConvTranspose into its bias.";
 
     public void Run(Graph graph, PassContext context)
     {
@@ -27,7 +27,7 @@ public sealed class FoldChannelAffineIntoConv : IPass
 
         if (folded > 0)
         {
-            context.Note($"folded {folded} per-channel Add/Mul node(s) into convolutions");
+            context.Note($"folded {folded} per-channel Add node(s) into convolutions");
         }
     }
 
@@ -37,7 +37,7 @@ public sealed class FoldChannelAffineIntoConv : IPass
         var removed = new HashSet<Node>();
         foreach (var node in graph.Nodes)
         {
-            if (node.Op is not Binary { Function: BinaryFunction.Add or BinaryFunction.Mul, Activation: FusedActivation.None } binary
+            if (node.Op is not Binary { Function: BinaryFunction.Add, Activation: FusedActivation.None }
                 || QuantAnnotations.Get(node.Output) is not null)
             {
                 continue;
@@ -56,8 +56,7 @@ public sealed class FoldChannelAffineIntoConv : IPass
                     continue;
                 }
 
-                var affine = binary.Function == BinaryFunction.Add ? ChannelAffine.Add(values) : ChannelAffine.Multiply(values);
-                if (!ConvAffineFolding.TryFold(graph, conv, affine, binary.Function == BinaryFunction.Add ? "_add" : "_mul"))
+                if (!ConvAffineFolding.TryFold(graph, conv, ChannelAffine.Add(values), "_add"))
                 {
                     continue;
                 }
