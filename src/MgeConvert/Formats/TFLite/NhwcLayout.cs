@@ -33,16 +33,21 @@ internal static class NhwcLayout
     public static byte[] Transpose(ReadOnlySpan<byte> data, long[] shape, int[] perm, int elementSize)
     {
         var result = new byte[data.Length];
+        Transpose(data, result, shape, perm, elementSize);
+        return result;
+    }
+
+    /// <summary>Transposes C-order element bytes into <paramref name="result"/> (as long as <paramref name="data"/>).</summary>
+    public static void Transpose(ReadOnlySpan<byte> data, Span<byte> result, long[] shape, int[] perm, int elementSize)
+    {
         switch (elementSize)
         {
             case 1: TransposeElements(data, result, shape, perm); break;
-            case 2: TransposeElements(MemoryMarshal.Cast<byte, short>(data), MemoryMarshal.Cast<byte, short>(result.AsSpan()), shape, perm); break;
-            case 4: TransposeElements(MemoryMarshal.Cast<byte, int>(data), MemoryMarshal.Cast<byte, int>(result.AsSpan()), shape, perm); break;
-            case 8: TransposeElements(MemoryMarshal.Cast<byte, long>(data), MemoryMarshal.Cast<byte, long>(result.AsSpan()), shape, perm); break;
+            case 2: TransposeElements(MemoryMarshal.Cast<byte, short>(data), MemoryMarshal.Cast<byte, short>(result), shape, perm); break;
+            case 4: TransposeElements(MemoryMarshal.Cast<byte, int>(data), MemoryMarshal.Cast<byte, int>(result), shape, perm); break;
+            case 8: TransposeElements(MemoryMarshal.Cast<byte, long>(data), MemoryMarshal.Cast<byte, long>(result), shape, perm); break;
             default: throw new ArgumentOutOfRangeException(nameof(elementSize), elementSize, null);
         }
-
-        return result;
     }
 
     private static void TransposeElements<T>(ReadOnlySpan<T> source, Span<T> target, long[] shape, int[] perm)
