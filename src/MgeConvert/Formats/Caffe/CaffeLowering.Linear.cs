@@ -18,10 +18,24 @@ internal sealed partial class CaffeLowering
         var k = gemm.TransB ? b[1] : b[0];
         var n = gemm.TransB ? b[0] : b[1];
         var weightTensor = ConstantTensor(node, 1, "Gemm weight")!;
-        float[] GemmWeights()
+        void GemmWeights(Span<float> target)
         {
-            var weights = gemm.TransB ? RealValues(weightTensor) : Transpose2D(RealValues(weightTensor), k, n);
-            return gemm.Alpha != 1 ? Array.ConvertAll(weights, v => v * gemm.Alpha) : weights;
+            if (gemm.TransB)
+            {
+                RealSpan(weightTensor).CopyTo(target);
+            }
+            else
+            {
+                Transpose2D(RealSpan(weightTensor), target, k, n);
+            }
+
+            if (gemm.Alpha != 1)
+            {
+                foreach (ref var v in target)
+                {
+                    v *= gemm.Alpha;
+                }
+            }
         }
 
         var bias = Constant(node, 2, "Gemm bias");
@@ -52,15 +66,19 @@ internal sealed partial class CaffeLowering
         }
 
         var weightTensor = ConstantTensor(node, 1, "MatMul weight")!;
-        EmitInnerProduct(node, () => Transpose2D(RealValues(weightTensor), b[0], b[1]), [], b[1], b[0], axis: a.Rank - 1);
+        EmitInnerProduct(node, target => Transpose2D(RealSpan(weightTensor), target, b[0], b[1]), [], b[1], b[0], axis: a.Rank - 1);
     }
 
-    private void EmitInnerProduct(Node node, Func<float[]> weights, float[] bias, long n, long k, int axis)
+    private void EmitInnerProduct(Node node, FillValues weights, float[] bias, long n, long k, int axis)
     {
         if (_foldedBatchNorms.TryGetValue(node, out var bn))
         {
             var unfolded = weights;
-            weights = () => FoldedWeights(bn, unfolded(), n);
+            weights = target =>
+            {
+                unfolded(target);
+                FoldIntoWeights(bn, target, n);
+            };
             bias = FoldedBias(bn, bias, n);
         }
 
@@ -126,21 +144,18 @@ internal sealed partial class CaffeLowering
         return (scale, shift);
     }
 
-    /// <summary>The weights (rows = output channels) of the layer before a BatchNorm, with the BatchNorm folded in.</summary>
-    private static float[] FoldedWeights(Node bnNode, float[] weights, long outChannels)
+    /// <summary>Folds a BatchNorm into the weights (rows = output channels) of the layer before it, in place.</summary>
+    private static void FoldIntoWeights(Node bnNode, Span<float> weights, long outChannels)
     {
         var scale = FoldScale(bnNode);
         var perChannel = weights.Length / outChannels;
-        var folded = new float[weights.Length];
         for (var c = 0; c < outChannels; c++)
         {
             for (var i = c * perChannel; i < (c + 1) * perChannel; i++)
             {
-                folded[i] = (float)(weights[i] * scale[c]);
+                weights[(int)i] = (float)(weights[(int)i] * scale[c]);
             }
         }
-
-        return folded;
     }
 
     /// <summary>The bias of the layer before a BatchNorm, with the BatchNorm folded in.</summary>
@@ -174,17 +189,14 @@ internal sealed partial class CaffeLowering
         return scale;
     }
 
-    private static float[] Transpose2D(float[] data, long rows, long cols)
+    private static void Transpose2D(ReadOnlySpan<float> data, Span<float> result, long rows, long cols)
     {
-        var result = new float[data.Length];
         for (var r = 0; r < rows; r++)
         {
             for (var c = 0; c < cols; c++)
             {
-                result[(c * rows) + r] = data[(r * cols) + c];
+                result[(int)((c * rows) + r)] = data[(int)((r * cols) + c)];
             }
         }
-
-        return result;
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class CaffeLowering
     private readonly HashSet<Value> _graphOutputs;
     private readonly Dictionary<Node, Node> _foldedBatchNorms = [];
     private readonly HashSet<Node> _skipped = [];
-    private readonly Dictionary<BlobProto, Func<float[]>> _deferredValues = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<BlobProto, FillValues> _deferredValues = new(ReferenceEqualityComparer.Instance);
 
     private CaffeLowering(Graph graph, ConversionOptions options, CaffeBackend backend)
     {
@@ -219,7 +219,7 @@ internal sealed partial class CaffeLowering
     /// A blob whose values are computed only when its layer is written, so the writer never holds the
     /// converted weights of the whole network at once.
     /// </summary>
-    private BlobProto Weights(Func<float[]> values, params long[] dims)
+    private BlobProto Weights(FillValues values, params long[] dims)
     {
         var blob = new BlobProto { Shape = Shape(dims) };
         if (!_options.UseEmptyBlobs)
@@ -234,6 +234,9 @@ internal sealed partial class CaffeLowering
 
     /// <summary>Dequantized values; float32 elements are taken as stored, without a detour through double.</summary>
     private static float[] RealValues(Tensor t) => t.DType is { Element: ElementType.Float32, Quant: null } ? t.ToFloats() : t.Dequantize();
+
+    /// <summary>Like <see cref="RealValues"/>, but float32 elements are read in place.</summary>
+    private static ReadOnlySpan<float> RealSpan(Tensor t) => t.DType is { Element: ElementType.Float32, Quant: null } ? t.Span<float>() : t.Dequantize();
 
     /// <summary>The constant operand, or null when the optional operand is absent.</summary>
     private static Tensor? ConstantTensor(Node node, int index, string role)
