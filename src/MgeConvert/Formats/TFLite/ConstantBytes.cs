@@ -16,7 +16,8 @@ internal abstract class ConstantBytes
     public static implicit operator ConstantBytes(byte[] bytes) => new StoredBytes(bytes);
 
     /// <summary>These bytes, read as C-order elements of <paramref name="shape"/>, with output axis i = input axis perm[i].</summary>
-    public ConstantBytes Transposed(long[] shape, int[] perm, int elementSize) => new TransposedBytes(this, shape, perm, elementSize);
+    public ConstantBytes Transposed(long[] shape, int[] perm, int elementSize) =>
+        NhwcLayout.IsMemoryOrderPreserving(shape, perm) ? this : new TransposedBytes(this, shape, perm, elementSize);
 
     public abstract void CopyTo(Span<byte> target);
 
