@@ -67,16 +67,32 @@ public sealed class FuseBatchNormIntoConv : IPass
             return false;
         }
 
-        var w = GraphEdits.Reals(weight);
-        var perRow = w.Length / dims[0];
+        var count = weight.Constant!.ElementCount;
+        var perRow = count / dims[0];
         var perColumn = transposed ? perRow / dims[1] : perRow;
-        for (var i = 0; i < w.Length; i++)
+        long Channel(long i) => transposed ? (i / perRow / (dims[0] / group) * dims[1]) + (i / perColumn % dims[1]) : i / perRow;
+        if (weight.DType is { Element: ElementType.Float32, Quant: null })
         {
-            var channel = transposed ? (i / perRow / (dims[0] / group) * dims[1]) + (i / perColumn % dims[1]) : i / perRow;
-            w[i] *= affine.Scale[channel];
+            // Straight into the new tensor's bytes, with the same double product and one rounding as below.
+            var source = weight.Constant.Span<float>();
+            var bytes = new byte[source.Length * sizeof(float)];
+            var target = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+            for (var i = 0; i < source.Length; i++)
+            {
+                target[i] = (float)(source[i] * affine.Scale[Channel(i)]);
+            }
+
+            SetWeightAndBias(graph, node, 1, 2, new Tensor(weight.DType, weight.Shape, bytes), affine);
+            return true;
         }
 
-        SetWeightAndBias(graph, node, 1, 2, w, affine);
+        var w = GraphEdits.Reals(weight);
+        for (var i = 0; i < w.Length; i++)
+        {
+            w[i] *= affine.Scale[Channel(i)];
+        }
+
+        SetWeightAndBias(graph, node, 1, 2, TensorValues.FromReals(weight.DType, dims, w), affine);
         return true;
     }
 
@@ -141,7 +157,7 @@ public sealed class FuseBatchNormIntoConv : IPass
         return values.Length == n ? values : Enumerable.Repeat(values[0], (int)n).ToArray();
     }
 
-    private static void SetWeightAndBias(Graph graph, Node node, int weightIndex, int biasIndex, double[] w, BatchNormAffine affine)
+    private static void SetWeightAndBias(Graph graph, Node node, int weightIndex, int biasIndex, Tensor fusedWeight, BatchNormAffine affine)
     {
         var weight = node.Input(weightIndex);
         var oldBias = node.InputOrNull(biasIndex);
@@ -151,7 +167,7 @@ public sealed class FuseBatchNormIntoConv : IPass
             bias[c] = (bias[c] * affine.Scale[c]) + affine.Shift[c];
         }
 
-        node.Inputs[weightIndex] = GraphEdits.NewConstant(graph, weight.Name + "_bn", TensorValues.FromReals(weight.DType, weight.Shape.ToArray(), w));
+        node.Inputs[weightIndex] = GraphEdits.NewConstant(graph, weight.Name + "_bn", fusedWeight);
         SetInput(node, biasIndex, GraphEdits.NewConstant(graph, (oldBias?.Name ?? node.Name + "_bias") + "_bn",
             TensorValues.FromReals(weight.DType.Storage, [bias.Length], bias)));
     }
