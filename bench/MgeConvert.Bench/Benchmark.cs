@@ -94,7 +94,8 @@ public static class Benchmark
     {
         var self = Environment.ProcessPath!;
         var viaHost = Path.GetFileNameWithoutExtension(self) == "dotnet";
-        var info = new ProcessStartInfo(self, viaHost ? $"{typeof(Benchmark).Assembly.Location} {arguments}" : arguments)
+        var entry = Path.Combine(AppContext.BaseDirectory, typeof(Benchmark).Assembly.GetName().Name + ".dll");
+        var info = new ProcessStartInfo(self, viaHost ? $"{entry} {arguments}" : arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -36,16 +36,7 @@ internal static class ConvAffineFolding
 
         if (!affine.IsShiftOnly)
         {
-            var w = GraphEdits.Reals(weight);
-            var perRow = w.Length / dims[0];
-            var perColumn = transposed ? perRow / dims[1] : perRow;
-            for (var i = 0; i < w.Length; i++)
-            {
-                var channel = transposed ? (i / perRow / (dims[0] / group) * dims[1]) + (i / perColumn % dims[1]) : i / perRow;
-                w[i] *= affine.Scale[channel];
-            }
-
-            node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + suffix, TensorValues.FromReals(weight.DType, dims, w));
+            node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + suffix, ScaledWeight(weight, affine, transposed, group));
         }
 
         var oldBias = node.InputOrNull(2);
@@ -58,6 +49,36 @@ internal static class ConvAffineFolding
         SetInput(node, 2, GraphEdits.NewConstant(graph, (oldBias?.Name ?? node.Name + "_bias") + suffix,
             TensorValues.FromReals(weight.DType.Storage, [bias.Length], bias)));
         return true;
+    }
+
+    private static Tensor ScaledWeight(Value weight, ChannelAffine affine, bool transposed, long group)
+    {
+        var dims = weight.Shape.ToArray();
+        var count = weight.Constant!.ElementCount;
+        var perRow = count / dims[0];
+        var perColumn = transposed ? perRow / dims[1] : perRow;
+        long Channel(long i) => transposed ? (i / perRow / (dims[0] / group) * dims[1]) + (i / perColumn % dims[1]) : i / perRow;
+        if (weight.DType is { Element: ElementType.Float32, Quant: null })
+        {
+            // Straight into the new tensor's bytes, with the same double product and one rounding as below.
+            var source = weight.Constant.Span<float>();
+            var bytes = new byte[source.Length * sizeof(float)];
+            var target = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+            for (var i = 0; i < source.Length; i++)
+            {
+                target[i] = (float)(source[i] * affine.Scale[Channel(i)]);
+            }
+
+            return new Tensor(weight.DType, weight.Shape, bytes);
+        }
+
+        var w = GraphEdits.Reals(weight);
+        for (var i = 0; i < w.Length; i++)
+        {
+            w[i] *= affine.Scale[Channel(i)];
+        }
+
+        return TensorValues.FromReals(weight.DType, dims, w);
     }
 
     public static void SetInput(Node node, int index, Value value)

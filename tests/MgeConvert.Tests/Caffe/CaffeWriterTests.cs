@@ -153,6 +153,40 @@ public class CaffeWriterTests(ITestOutputHelper output) : CaffeTestBase(output)
         Check(b, [x], [Reference.Linear(new Nd(hidden.Data, [1, 18]), w, null)], Caffe.Options(backend: 4));
     }
 
+    /// <summary>Every kind of weight blob computed while its layer is written: plain, BatchNorm-folded, transposed, scaled, dilated.</summary>
+    private static GraphBuilder NetWithEveryDeferredBlob()
+    {
+        var random = new Random(11);
+        Tensor Values(float offset, params long[] dims) =>
+            Tensor.FromFloats(new Shape(dims), [.. Enumerable.Range(0, (int)new Shape(dims).ElementCount).Select(_ => offset + (float)random.NextDouble() - 0.5f)]);
+        var b = new GraphBuilder("deferred");
+        var x = b.Input("data", DataType.Float32, Shape.Of(1, 3, 6, 6));
+        var conv = b.Apply(new Conv([1, 1], [1, 1, 1, 1], [1, 1]), x, b.Constant("cw", Values(0, 4, 3, 3, 3)), b.Constant("cb", Values(0, 4)));
+        var bn = b.Apply(new BatchNorm(1e-5f), conv, b.Constant("g", Values(1, 4)), b.Constant("beta", Values(0, 4)),
+            b.Constant("mean", Values(0, 4)), b.Constant("var", Values(1, 4)));
+        var deconv = b.Apply(new ConvTranspose([1, 1], [0, 0, 0, 0], [2, 2]), bn, b.Constant("dw", Values(0, 4, 2, 3, 3)));
+        var flat = b.Apply(new Flatten(1), deconv);
+        var gemm = b.Apply(new Gemm(Alpha: 0.5f), flat, b.Constant("gw", Values(0, 2 * 10 * 10, 5)), b.Constant("gb", Values(0, 5)));
+        b.Output(b.Apply(new MatMul(), gemm, b.Constant("mw", Values(0, 5, 3))));
+        return b;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CaffeModelWrittenLayerByLayerIsTheWholeNetSerialized(bool fuseBn)
+    {
+        var options = Caffe.Options(fuseBn: fuseBn);
+        var net = CaffeWriter.BuildNet(NetWithEveryDeferredBlob().Graph, options, Caffe.Prototxt);
+        Caffe.Write(NetWithEveryDeferredBlob().Graph, options);
+
+        Assert.Equal(Google.Protobuf.MessageExtensions.ToByteArray(net), File.ReadAllBytes(Caffe.CaffeModel));
+        Assert.Equal(4 * 3 * 3 * 3, net.Layer.Single(l => l.Type == "Convolution").Blobs[0].Data.Count);
+        Assert.Equal(4 * 2 * 5 * 5, net.Layer.Single(l => l.Type == "Deconvolution").Blobs[0].Data.Count);
+        Assert.Equal(2, net.Layer.Count(l => l.Type == "InnerProduct"));
+        Assert.Equal(fuseBn ? 0 : 1, net.Layer.Count(l => l.Type == "BatchNorm"));
+    }
+
     [Fact]
     public void EmptyBlobsKeepShapesWithoutData()
     {

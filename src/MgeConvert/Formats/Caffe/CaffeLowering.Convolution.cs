@@ -19,12 +19,18 @@ internal sealed partial class CaffeLowering
 
         var w = node.Input(1);
         var weightShape = StaticShape(w);
-        var weights = Constant(node, 1, "convolution weight");
+        var weightTensor = ConstantTensor(node, 1, "convolution weight")!;
         var bias = Constant(node, 2, "convolution bias");
         var outChannels = weightShape[0];
+        FillValues weights = target => RealSpan(weightTensor).CopyTo(target);
         if (_foldedBatchNorms.TryGetValue(node, out var bn))
         {
-            (weights, bias) = FoldBatchNorm(bn, weights, bias, outChannels);
+            weights = target =>
+            {
+                RealSpan(weightTensor).CopyTo(target);
+                FoldIntoWeights(bn, target, outChannels);
+            };
+            bias = FoldedBias(bn, bias, outChannels);
         }
 
         var param = new ConvolutionParameter
@@ -68,11 +74,14 @@ internal sealed partial class CaffeLowering
         }
 
         var weightShape = StaticShape(node.Input(1));
-        var weights = Constant(node, 1, "deconvolution weight");
+        var weightTensor = ConstantTensor(node, 1, "deconvolution weight")!;
+        FillValues weights = target => RealSpan(weightTensor).CopyTo(target);
         if (deconv.Dilations.Any(d => d != 1))
         {
             // OpenCV ignores a Deconvolution's dilation; a kernel with the holes written out is the same op.
-            (weights, weightShape) = DilateKernel(weights, weightShape, deconv.Dilations);
+            var kernelShape = weightShape;
+            weights = target => DilateKernel(RealSpan(weightTensor), target, kernelShape, deconv.Dilations);
+            weightShape = DilatedShape(weightShape, deconv.Dilations);
         }
 
         var bias = Constant(node, 2, "deconvolution bias");
@@ -222,26 +231,28 @@ internal sealed partial class CaffeLowering
     }
 
     /// <summary>A 4-D kernel [a, b, kh, kw] spread to [a, b, (kh-1)·dh+1, (kw-1)·dw+1] with zeros between taps.</summary>
-    private static (float[] Weights, long[] Shape) DilateKernel(float[] weights, long[] shape, long[] dilations)
+    private static void DilateKernel(ReadOnlySpan<float> weights, Span<float> result, long[] shape, long[] dilations)
     {
         var (kh, kw) = (shape[2], shape[3]);
         var (dh, dw) = (dilations[0], dilations[1]);
-        var (oh, ow) = (((kh - 1) * dh) + 1, ((kw - 1) * dw) + 1);
+        var dilated = DilatedShape(shape, dilations);
+        var (oh, ow) = (dilated[2], dilated[3]);
         var planes = shape[0] * shape[1];
-        var result = new float[planes * oh * ow];
+        result.Clear();
         for (var p = 0L; p < planes; p++)
         {
             for (var y = 0L; y < kh; y++)
             {
                 for (var x = 0L; x < kw; x++)
                 {
-                    result[(p * oh * ow) + (y * dh * ow) + (x * dw)] = weights[(p * kh * kw) + (y * kw) + x];
+                    result[(int)((p * oh * ow) + (y * dh * ow) + (x * dw))] = weights[(int)((p * kh * kw) + (y * kw) + x)];
                 }
             }
         }
-
-        return (result, [shape[0], shape[1], oh, ow]);
     }
+
+    private static long[] DilatedShape(long[] shape, long[] dilations) =>
+        [shape[0], shape[1], ((shape[2] - 1) * dilations[0]) + 1, ((shape[3] - 1) * dilations[1]) + 1];
 
     private static void AddDilation(ConvolutionParameter param, long[] dilations)
     {

@@ -17,11 +17,25 @@ internal sealed partial class CaffeLowering
         var b = StaticShape(node.Input(1));
         var k = gemm.TransB ? b[1] : b[0];
         var n = gemm.TransB ? b[0] : b[1];
-        var weights = Constant(node, 1, "Gemm weight");
-        weights = gemm.TransB ? weights : Transpose2D(weights, k, n);
-        if (gemm.Alpha != 1)
+        var weightTensor = ConstantTensor(node, 1, "Gemm weight")!;
+        void GemmWeights(Span<float> target)
         {
-            weights = Array.ConvertAll(weights, v => v * gemm.Alpha);
+            if (gemm.TransB)
+            {
+                RealSpan(weightTensor).CopyTo(target);
+            }
+            else
+            {
+                Transpose2D(RealSpan(weightTensor), target, k, n);
+            }
+
+            if (gemm.Alpha != 1)
+            {
+                foreach (ref var v in target)
+                {
+                    v *= gemm.Alpha;
+                }
+            }
         }
 
         var bias = Constant(node, 2, "Gemm bias");
@@ -39,7 +53,7 @@ internal sealed partial class CaffeLowering
             bias = Array.ConvertAll(bias, v => v * gemm.Beta);
         }
 
-        EmitInnerProduct(node, weights, bias, n, k, axis: 1);
+        EmitInnerProduct(node, GemmWeights, bias, n, k, axis: 1);
     }
 
     private void LowerMatMul(Node node)
@@ -51,15 +65,21 @@ internal sealed partial class CaffeLowering
             throw new NotExpressibleException($"InnerProduct needs an input of rank >= 2 and a 2-D constant weight, got {a} x {b}");
         }
 
-        var weights = Transpose2D(Constant(node, 1, "MatMul weight"), b[0], b[1]);
-        EmitInnerProduct(node, weights, [], b[1], b[0], axis: a.Rank - 1);
+        var weightTensor = ConstantTensor(node, 1, "MatMul weight")!;
+        EmitInnerProduct(node, target => Transpose2D(RealSpan(weightTensor), target, b[0], b[1]), [], b[1], b[0], axis: a.Rank - 1);
     }
 
-    private void EmitInnerProduct(Node node, float[] weights, float[] bias, long n, long k, int axis)
+    private void EmitInnerProduct(Node node, FillValues weights, float[] bias, long n, long k, int axis)
     {
         if (_foldedBatchNorms.TryGetValue(node, out var bn))
         {
-            (weights, bias) = FoldBatchNorm(bn, weights, bias, n);
+            var unfolded = weights;
+            weights = target =>
+            {
+                unfolded(target);
+                FoldIntoWeights(bn, target, n);
+            };
+            bias = FoldedBias(bn, bias, n);
         }
 
         var input = node.Input(0);
@@ -124,43 +144,59 @@ internal sealed partial class CaffeLowering
         return (scale, shift);
     }
 
-    /// <summary>Folds a BatchNorm into the weights (rows = output channels) and bias of the layer before it.</summary>
-    private static (float[] Weights, float[] Bias) FoldBatchNorm(Node bnNode, float[] weights, float[] bias, long outChannels)
+    /// <summary>Folds a BatchNorm into the weights (rows = output channels) of the layer before it, in place.</summary>
+    private static void FoldIntoWeights(Node bnNode, Span<float> weights, long outChannels)
     {
-        var bn = (BatchNorm)bnNode.Op;
-        var gamma = Constant(bnNode, 1, "BatchNorm scale");
+        var scale = FoldScale(bnNode);
+        var perChannel = weights.Length / outChannels;
+        for (var c = 0; c < outChannels; c++)
+        {
+            for (var i = c * perChannel; i < (c + 1) * perChannel; i++)
+            {
+                weights[(int)i] = (float)(weights[(int)i] * scale[c]);
+            }
+        }
+    }
+
+    /// <summary>The bias of the layer before a BatchNorm, with the BatchNorm folded in.</summary>
+    private static float[] FoldedBias(Node bnNode, float[] bias, long outChannels)
+    {
+        var scale = FoldScale(bnNode);
         var beta = Constant(bnNode, 2, "BatchNorm bias");
         var mean = Constant(bnNode, 3, "BatchNorm mean");
-        var variance = Constant(bnNode, 4, "BatchNorm variance");
-        var perChannel = weights.Length / outChannels;
-        var folded = new float[weights.Length];
         var newBias = new float[outChannels];
         for (var c = 0; c < outChannels; c++)
         {
-            var s = gamma[c] / Math.Sqrt(variance[c] + (double)bn.Epsilon);
-            for (var i = c * perChannel; i < (c + 1) * perChannel; i++)
-            {
-                folded[i] = (float)(weights[i] * s);
-            }
-
             var b = bias.Length > 0 ? bias[c] : 0;
-            newBias[c] = (float)(((b - mean[c]) * s) + beta[c]);
+            newBias[c] = (float)(((b - mean[c]) * scale[c]) + beta[c]);
         }
 
-        return (folded, newBias);
+        return newBias;
     }
 
-    private static float[] Transpose2D(float[] data, long rows, long cols)
+    /// <summary>Per output channel: gamma / sqrt(variance + epsilon).</summary>
+    private static double[] FoldScale(Node bnNode)
     {
-        var result = new float[data.Length];
+        var bn = (BatchNorm)bnNode.Op;
+        var gamma = Constant(bnNode, 1, "BatchNorm scale");
+        var variance = Constant(bnNode, 4, "BatchNorm variance");
+        var scale = new double[gamma.Length];
+        for (var c = 0; c < gamma.Length; c++)
+        {
+            scale[c] = gamma[c] / Math.Sqrt(variance[c] + (double)bn.Epsilon);
+        }
+
+        return scale;
+    }
+
+    private static void Transpose2D(ReadOnlySpan<float> data, Span<float> result, long rows, long cols)
+    {
         for (var r = 0; r < rows; r++)
         {
             for (var c = 0; c < cols; c++)
             {
-                result[(c * rows) + r] = data[(r * cols) + c];
+                result[(int)((c * rows) + r)] = data[(int)((r * cols) + c)];
             }
         }
-
-        return result;
     }
 }

@@ -23,6 +23,7 @@ internal sealed partial class CaffeLowering
     private readonly HashSet<Value> _graphOutputs;
     private readonly Dictionary<Node, Node> _foldedBatchNorms = [];
     private readonly HashSet<Node> _skipped = [];
+    private readonly Dictionary<BlobProto, FillValues> _deferredValues = new(ReferenceEqualityComparer.Instance);
 
     private CaffeLowering(Graph graph, ConversionOptions options, CaffeBackend backend)
     {
@@ -47,7 +48,7 @@ internal sealed partial class CaffeLowering
     }
 
     /// <summary>Lowers <paramref name="graph"/>; throws <see cref="UnsupportedOpsException"/> naming every node Caffe cannot express.</summary>
-    public static NetParameter Lower(Graph graph, ConversionOptions options, CaffeBackend backend, string file)
+    public static CaffeNet Lower(Graph graph, ConversionOptions options, CaffeBackend backend, string file)
     {
         var lowering = new CaffeLowering(graph, options, backend);
         var unsupported = new List<UnsupportedOp>();
@@ -89,7 +90,7 @@ internal sealed partial class CaffeLowering
 
         var net = new NetParameter { Name = graph.Name };
         net.Layer.AddRange(lowering._layers);
-        return net;
+        return new CaffeNet(net, lowering._deferredValues);
     }
 
     private void LowerInputs(List<UnsupportedOp> unsupported)
@@ -214,20 +215,39 @@ internal sealed partial class CaffeLowering
         return blob;
     }
 
-    private static float[] Constant(Node node, int index, string role)
+    /// <summary>
+    /// A blob whose values are computed only when its layer is written, so the writer never holds the
+    /// converted weights of the whole network at once.
+    /// </summary>
+    private BlobProto Weights(FillValues values, params long[] dims)
+    {
+        var blob = new BlobProto { Shape = Shape(dims) };
+        if (!_options.UseEmptyBlobs)
+        {
+            _deferredValues[blob] = values;
+        }
+
+        return blob;
+    }
+
+    private static float[] Constant(Node node, int index, string role) => ConstantTensor(node, index, role) is { } t ? RealValues(t) : [];
+
+    /// <summary>Dequantized values; float32 elements are taken as stored, without a detour through double.</summary>
+    private static float[] RealValues(Tensor t) => t.DType is { Element: ElementType.Float32, Quant: null } ? t.ToFloats() : t.Dequantize();
+
+    /// <summary>Like <see cref="RealValues"/>, but float32 elements are read in place.</summary>
+    private static ReadOnlySpan<float> RealSpan(Tensor t) => t.DType is { Element: ElementType.Float32, Quant: null } ? t.Span<float>() : t.Dequantize();
+
+    /// <summary>The constant operand, or null when the optional operand is absent.</summary>
+    private static Tensor? ConstantTensor(Node node, int index, string role)
     {
         var value = node.InputOrNull(index);
         if (value is null)
         {
-            return [];
+            return null;
         }
 
-        if (value.Constant is not { } tensor)
-        {
-            throw new NotExpressibleException($"{role} ({value.Name}) must be a constant for Caffe");
-        }
-
-        return tensor.Dequantize();
+        return value.Constant ?? throw new NotExpressibleException($"{role} ({value.Name}) must be a constant for Caffe");
     }
 
     private static long[] StaticShape(Value value) =>

@@ -1,5 +1,4 @@
 using System.Text;
-using Google.Protobuf;
 using MgeConvert.Formats.Caffe.Proto;
 using MgeConvert.Ir;
 
@@ -26,9 +25,9 @@ public sealed class CaffeWriter : IModelWriter, IWriterOpCounts
     {
         var prototxt = options.Prototxt ?? throw new ArgumentException("Caffe output needs a prototxt path", nameof(options));
         var caffemodel = options.CaffeModel ?? throw new ArgumentException("Caffe output needs a caffemodel path", nameof(options));
-        var net = BuildNet(graph, options, prototxt);
-        LastTargetOps = OpHistogram.Of(net.Layer.GroupBy(l => l.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
-        var text = Encoding.UTF8.GetBytes(ProvenanceComment(graph) + ToPrototxt(net));
+        var net = Lower(graph, options, prototxt);
+        LastTargetOps = OpHistogram.Of(net.Structure.Layer.GroupBy(l => l.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+        var text = Encoding.UTF8.GetBytes(ProvenanceComment(graph) + ToPrototxt(net.Structure));
         return
         [
             new OutputFile(prototxt, s => s.Write(text)),
@@ -37,7 +36,9 @@ public sealed class CaffeWriter : IModelWriter, IWriterOpCounts
     }
 
     /// <summary>The network with weights; throws <see cref="UnsupportedOpsException"/> listing every op Caffe cannot express.</summary>
-    public static NetParameter BuildNet(Graph graph, ConversionOptions options, string file)
+    public static NetParameter BuildNet(Graph graph, ConversionOptions options, string file) => Lower(graph, options, file).WithAllValues();
+
+    private static CaffeNet Lower(Graph graph, ConversionOptions options, string file)
     {
         if (!Enum.IsDefined((CaffeBackend)options.ConvertBackend))
         {

@@ -29,20 +29,20 @@ internal static class NhwcLayout
 
     public static T[] Permute<T>(IReadOnlyList<T> values, int[] perm) => [.. perm.Select(p => values[p])];
 
-    /// <summary>Transposes C-order element bytes: output axis i is input axis perm[i].</summary>
-    public static byte[] Transpose(ReadOnlySpan<byte> data, long[] shape, int[] perm, int elementSize)
+    /// <summary>
+    /// Transposes C-order element bytes into <paramref name="result"/> (as long as <paramref name="data"/>):
+    /// output axis i is input axis perm[i].
+    /// </summary>
+    public static void Transpose(ReadOnlySpan<byte> data, Span<byte> result, long[] shape, int[] perm, int elementSize)
     {
-        var result = new byte[data.Length];
         switch (elementSize)
         {
             case 1: TransposeElements(data, result, shape, perm); break;
-            case 2: TransposeElements(MemoryMarshal.Cast<byte, short>(data), MemoryMarshal.Cast<byte, short>(result.AsSpan()), shape, perm); break;
-            case 4: TransposeElements(MemoryMarshal.Cast<byte, int>(data), MemoryMarshal.Cast<byte, int>(result.AsSpan()), shape, perm); break;
-            case 8: TransposeElements(MemoryMarshal.Cast<byte, long>(data), MemoryMarshal.Cast<byte, long>(result.AsSpan()), shape, perm); break;
+            case 2: TransposeElements(MemoryMarshal.Cast<byte, short>(data), MemoryMarshal.Cast<byte, short>(result), shape, perm); break;
+            case 4: TransposeElements(MemoryMarshal.Cast<byte, int>(data), MemoryMarshal.Cast<byte, int>(result), shape, perm); break;
+            case 8: TransposeElements(MemoryMarshal.Cast<byte, long>(data), MemoryMarshal.Cast<byte, long>(result), shape, perm); break;
             default: throw new ArgumentOutOfRangeException(nameof(elementSize), elementSize, null);
         }
-
-        return result;
     }
 
     private static void TransposeElements<T>(ReadOnlySpan<T> source, Span<T> target, long[] shape, int[] perm)
@@ -65,12 +65,27 @@ internal static class NhwcLayout
             step[i] = inStrides[perm[i]];
         }
 
-        var index = new long[rank];
-        long src = 0;
-        for (var o = 0; o < target.Length; o++)
+        if (rank == 0)
         {
-            target[o] = source[(int)src];
-            for (var i = rank - 1; i >= 0; i--)
+            source.CopyTo(target);
+            return;
+        }
+
+        // Rows of the last output axis are gathered with a constant step; the odometer runs over the other axes.
+        var row = (int)outShape[rank - 1];
+        var rowStep = step[rank - 1];
+        var index = new long[rank - 1];
+        long src = 0;
+        for (var o = 0; o < target.Length; o += row)
+        {
+            var s = src;
+            foreach (ref var element in target.Slice(o, row))
+            {
+                element = source[(int)s];
+                s += rowStep;
+            }
+
+            for (var i = rank - 2; i >= 0; i--)
             {
                 if (++index[i] < outShape[i])
                 {

@@ -283,7 +283,7 @@ internal sealed partial class TFLiteLowering
     private TFLiteTensor PermutedConstant(Value w, int[] perm)
     {
         var data = w.Constant!;
-        var bytes = NhwcLayout.Transpose(data.Bytes.Span, data.Shape.ToArray(), perm, data.DType.ElementSize);
+        var bytes = ((ConstantBytes)data.Bytes).Transposed(data.Shape.ToArray(), perm, data.DType.ElementSize);
         return _b.AddTensor(w.Name, ElementTypeOf(w), NhwcLayout.Permute(IrShape(w.Shape), perm), TFLiteTypes.Quantization(w.DType, perm), bytes);
     }
 

@@ -391,18 +391,23 @@ internal sealed partial class TFLiteLowering
     private TFLiteTensor FullyConnectedWeight(Value b, bool alreadyOutIn, float alpha, Value input)
     {
         var data = b.Constant!;
-        var bytes = alreadyOutIn ? data.Bytes : NhwcLayout.Transpose(data.Bytes.Span, data.Shape.ToArray(), [1, 0], data.DType.ElementSize);
+        ConstantBytes bytes = data.Bytes;
+        if (!alreadyOutIn)
+        {
+            bytes = bytes.Transposed(data.Shape.ToArray(), [1, 0], data.DType.ElementSize);
+        }
+
         var shape = alreadyOutIn ? IrShape(b.Shape) : [(int)b.Shape[1], (int)b.Shape[0]];
         if (_channelsLastRows.TryGetValue(input, out var chw))
         {
             // The input rows come in H, W, C order: reorder the input columns of the weights the same way.
-            bytes = NhwcLayout.Transpose(bytes.Span, [shape[0], chw.C, chw.H, chw.W], [0, 2, 3, 1], data.DType.ElementSize);
+            bytes = bytes.Transposed([shape[0], chw.C, chw.H, chw.W], [0, 2, 3, 1], data.DType.ElementSize);
         }
 
         if (alpha != 1f)
         {
             RequireFloat(b, "Gemm alpha");
-            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.Span).ToArray();
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.ToArray()).ToArray();
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] *= alpha;

@@ -238,7 +238,7 @@ internal sealed partial class TFLiteLowering
 
         var data = v.Constant!;
         var dims = Enumerable.Repeat(1L, rank - data.Shape.Rank).Concat(data.Shape).ToArray();
-        var bytes = data.Bytes;
+        ConstantBytes bytes = data.Bytes;
         var quantPerm = Enumerable.Range(0, rank).ToArray();
         if (layout == Layout.Nhwc)
         {
@@ -247,7 +247,7 @@ internal sealed partial class TFLiteLowering
                 throw new NotExpressibleException($"constant {v.Name} {v.Shape} cannot be made channels-last");
             }
 
-            bytes = NhwcLayout.Transpose(bytes.Span, dims, NhwcLayout.ToNhwc, data.DType.ElementSize);
+            bytes = bytes.Transposed(dims, NhwcLayout.ToNhwc, data.DType.ElementSize);
             dims = NhwcLayout.Permute(dims, NhwcLayout.ToNhwc);
             quantPerm = NhwcLayout.ToNhwc;
         }

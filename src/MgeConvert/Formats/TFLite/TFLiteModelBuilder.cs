@@ -21,7 +21,7 @@ internal sealed class TFLiteModelBuilder
     public List<int> Outputs { get; } = [];
 
     public TFLiteTensor AddTensor(string name, TensorType type, int[] shape, TFLiteQuantization? quantization = null,
-        ReadOnlyMemory<byte>? data = null, int[]? signature = null)
+        ConstantBytes? data = null, int[]? signature = null)
     {
         var tensor = new TFLiteTensor(Tensors.Count, UniqueName(name), type, shape, quantization, data) { Signature = signature };
         Tensors.Add(tensor);
@@ -67,12 +67,13 @@ internal sealed class TFLiteModelBuilder
         // Buffer 0 is the empty sentinel; every constant gets its own buffer.
         var bufferOffsets = new List<Offset<Schema.Buffer>> { Schema.Buffer.CreateBuffer(fb) };
         var tensorBuffer = new int[Tensors.Count];
+        var scratch = new byte[Tensors.Where(t => t.Data is { Stored: null }).Select(t => t.Data!.Length).DefaultIfEmpty().Max()];
         foreach (var t in Tensors)
         {
             if (t.Data is { } data)
             {
                 tensorBuffer[t.Index] = bufferOffsets.Count;
-                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, AlignedBytes(fb, data)));
+                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, AlignedBytes(fb, data, scratch)));
             }
         }
 
@@ -107,12 +108,26 @@ internal sealed class TFLiteModelBuilder
     /// <summary>The runtime's op resolver registers BROADCAST_TO from version 2 (version 1 meant the Flex op).</summary>
     private static int MinimumVersion(BuiltinOperator code) => code == BuiltinOperator.BROADCAST_TO ? 2 : 1;
 
-    private static VectorOffset AlignedBytes(FlatBufferBuilder fb, ReadOnlyMemory<byte> data)
+    /// <summary>
+    /// The constant's bytes as a buffer vector, copied once from where they are: the IR's bytes, or
+    /// <paramref name="scratch"/> (reused for every constant) after a pending layout change.
+    /// </summary>
+    private static unsafe VectorOffset AlignedBytes(FlatBufferBuilder fb, ConstantBytes data, byte[] scratch)
     {
+        var bytes = data.Stored ?? scratch.AsMemory(0, data.Length);
+        if (data.Stored is null)
+        {
+            data.CopyTo(scratch);
+        }
+
         // The schema asks for 16-byte aligned buffer data (force_align), which the generated C# ignores.
-        var segment = MemoryMarshal.TryGetArray(data, out var s) ? s : new ArraySegment<byte>(data.ToArray());
-        fb.StartVector(1, segment.Count, 16);
-        fb.Add(segment);
+        fb.StartVector(1, bytes.Length, 16);
+        if (bytes.Length > 0)
+        {
+            using var pinned = bytes.Pin();
+            fb.Add<byte>((IntPtr)pinned.Pointer, bytes.Length);
+        }
+
         return fb.EndVector();
     }
 

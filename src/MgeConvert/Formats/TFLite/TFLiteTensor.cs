@@ -6,7 +6,7 @@ namespace MgeConvert.Formats.TFLite;
 internal sealed record TFLiteQuantization(float[] Scales, long[] ZeroPoints, int Dimension);
 
 /// <summary>A tensor of the subgraph being built; <see cref="Data"/> is set for constants.</summary>
-internal sealed class TFLiteTensor(int index, string name, TensorType type, int[] shape, TFLiteQuantization? quantization, ReadOnlyMemory<byte>? data)
+internal sealed class TFLiteTensor(int index, string name, TensorType type, int[] shape, TFLiteQuantization? quantization, ConstantBytes? data)
 {
     public int Index { get; } = index;
 
@@ -18,7 +18,7 @@ internal sealed class TFLiteTensor(int index, string name, TensorType type, int[
 
     public TFLiteQuantization? Quantization { get; } = quantization;
 
-    public ReadOnlyMemory<byte>? Data { get; } = data;
+    public ConstantBytes? Data { get; } = data;
 
     /// <summary>The shape with -1 for dimensions unknown at conversion time (their <see cref="Shape"/> entry is 1); null when static.</summary>
     public int[]? Signature { get; init; }

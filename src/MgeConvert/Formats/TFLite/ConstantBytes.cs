@@ -1,0 +1,50 @@
+namespace MgeConvert.Formats.TFLite;
+
+/// <summary>
+/// The bytes of a constant tensor. Layout changes are recorded, not performed: the permuted bytes are produced
+/// only when the model is serialized, one tensor at a time, so the writer never holds a second copy of all weights.
+/// </summary>
+internal abstract class ConstantBytes
+{
+    public abstract int Length { get; }
+
+    /// <summary>The bytes as they are, when no layout change is pending.</summary>
+    public virtual ReadOnlyMemory<byte>? Stored => null;
+
+    public static implicit operator ConstantBytes(ReadOnlyMemory<byte> bytes) => new StoredBytes(bytes);
+
+    public static implicit operator ConstantBytes(byte[] bytes) => new StoredBytes(bytes);
+
+    /// <summary>These bytes, read as C-order elements of <paramref name="shape"/>, with output axis i = input axis perm[i].</summary>
+    public ConstantBytes Transposed(long[] shape, int[] perm, int elementSize) =>
+        NhwcLayout.IsMemoryOrderPreserving(shape, perm) ? this : new TransposedBytes(this, shape, perm, elementSize);
+
+    public abstract void CopyTo(Span<byte> target);
+
+    public byte[] ToArray()
+    {
+        var result = new byte[Length];
+        CopyTo(result);
+        return result;
+    }
+
+    private sealed class StoredBytes(ReadOnlyMemory<byte> bytes) : ConstantBytes
+    {
+        public override int Length => bytes.Length;
+
+        public override ReadOnlyMemory<byte>? Stored => bytes;
+
+        public override void CopyTo(Span<byte> target) => bytes.Span.CopyTo(target);
+    }
+
+    private sealed class TransposedBytes(ConstantBytes source, long[] shape, int[] perm, int elementSize) : ConstantBytes
+    {
+        public override int Length => source.Length;
+
+        public override void CopyTo(Span<byte> target)
+        {
+            var input = source.Stored ?? source.ToArray();
+            NhwcLayout.Transpose(input.Span, target[..Length], shape, perm, elementSize);
+        }
+    }
+}
