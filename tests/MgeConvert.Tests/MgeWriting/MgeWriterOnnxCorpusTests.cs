@@ -60,12 +60,15 @@ public class MgeWriterOnnxCorpusTests(ITestOutputHelper output)
             }
 
             var inputs = inputsOf(source);
-            var reference = expectedOf is not null ? expectedOf(source, inputs) : SourceInOrt(path, source, inputs);
-            var notComparable = NotComparable(inputs);
-            if (notComparable is not null)
+            var outOfRange = Float32Range.Exceeded(inputs.Values);
+            if (outOfRange)
             {
-                output.WriteLine($"{name}: converted and read back, not compared: {notComparable}");
+                inputs = inputs.ToDictionary(p => p.Key, p => Float32Range.InRange(p.Value, p.Key.Length), StringComparer.Ordinal);
+                counts["in-range inputs"] = counts.GetValueOrDefault("in-range inputs") + 1;
+                output.WriteLine($"{name}: its float64 test inputs exceed float32 (MegEngine has no float64): compared on in-range inputs");
             }
+
+            var reference = expectedOf is not null && !outOfRange ? expectedOf(source, inputs) : SourceInOrt(path, source, inputs);
 
             foreach (var container in MgeWriteHarness.Containers)
             {
@@ -73,12 +76,6 @@ public class MgeWriterOnnxCorpusTests(ITestOutputHelper output)
                 try
                 {
                     var (_, graph) = MgeWriteHarness.Write(ModelFormat.Onnx, path, temp.File($"{name.Replace('/', '_')}.{container}.mge"), container);
-                    if (notComparable is not null)
-                    {
-                        counts["not compared"] = counts.GetValueOrDefault("not compared") + 1;
-                        continue;
-                    }
-
                     var mismatch = MgeWriteHarness.Mismatch(reference, MgeWriteHarness.RunInOrt(graph, inputs));
                     outcome = mismatch is null ? "passed" : "mismatched";
                     if (mismatch is not null)
@@ -103,25 +100,24 @@ public class MgeWriterOnnxCorpusTests(ITestOutputHelper output)
 
         output.WriteLine($"{set}: {models.Count} models × {MgeWriteHarness.Containers.Length} containers: "
             + $"{counts.GetValueOrDefault("passed")} passed, {counts.GetValueOrDefault("unsupported")} unsupported, "
-            + $"{counts.GetValueOrDefault("mismatched")} mismatched, {counts.GetValueOrDefault("failed")} failed, {counts.GetValueOrDefault("excluded")} excluded, {counts.GetValueOrDefault("not compared")} converted but not compared (explained above)");
+            + $"{counts.GetValueOrDefault("mismatched")} mismatched, {counts.GetValueOrDefault("failed")} failed, {counts.GetValueOrDefault("excluded")} excluded; {counts.GetValueOrDefault("in-range inputs")} models compared on in-range inputs (explained above)");
         problems.ForEach(output.WriteLine);
         Assert.True(models.Count >= minimum, $"only {models.Count} models in {set}");
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
-    /// <summary>
-    /// Why a converted model's outputs cannot be compared: float64 inputs beyond the float32 range (MegEngine has no
-    /// float64; the model is written with float32 values and inputs).
-    /// </summary>
-    private static string? NotComparable(Dictionary<string, Tensor> inputs) =>
-        inputs.Values.Any(t => t.DType.Element == ElementType.Float64 && t.ToDoubles().Any(v => Math.Abs(v) > float.MaxValue))
-            ? "float64 inputs beyond the float32 range"
-            : null;
-
+    /// <summary>The source model in ONNX Runtime; where it has no kernel for the model's old opset, our opset-13 export of it.</summary>
     private static List<Tensor> SourceInOrt(string path, Graph source, Dictionary<string, Tensor> inputs)
     {
-        var results = OrtRunner.Run(File.ReadAllBytes(path), inputs, [.. source.Outputs.Select(o => o.Name)]);
-        return [.. source.Outputs.Select(o => results[o.Name])];
+        try
+        {
+            var results = OrtRunner.Run(File.ReadAllBytes(path), inputs, [.. source.Outputs.Select(o => o.Name)]);
+            return [.. source.Outputs.Select(o => results[o.Name])];
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e) when (e.Message.Contains("NotImplemented", StringComparison.Ordinal))
+        {
+            return MgeWriteHarness.RunInOrt(source, inputs);
+        }
     }
 
     /// <summary>Fixture inputs by name where the names agree, else by position.</summary>
