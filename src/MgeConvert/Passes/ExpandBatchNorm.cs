@@ -15,15 +15,19 @@ public sealed class ExpandBatchNorm : IPass
 
     public string Description => "Replaces BatchNorm by Mul and Add with per-channel constants.";
 
+    /// <summary>Keeps the batch norms a writer folds into their convolution (<see cref="FuseBatchNormIntoConv.WriterFoldsIntoConv"/>).</summary>
+    public bool KeepThoseTheWriterFolds { get; init; }
+
     public void Run(Graph graph, PassContext context)
     {
+        var consumers = graph.Consumers();
         var rewritten = new List<Node>();
         for (var i = 0; i < graph.Nodes.Count; i++)
         {
             var bn = graph.Nodes[i];
             var x = bn.InputOrNull(0);
             if (bn.Op is not BatchNorm || x is null || !x.Shape.HasRank || x.Shape.Rank < 2 || !x.DType.IsFloat
-                || ChannelAffine.OfBatchNorm(bn) is not { } affine)
+                || ChannelAffine.OfBatchNorm(bn) is not { } affine || (KeepThoseTheWriterFolds && FuseBatchNormIntoConv.WriterFoldsIntoConv(graph, bn, consumers)))
             {
                 continue;
             }

@@ -18,6 +18,22 @@ public sealed class FuseBatchNormIntoConv : IPass
 
     public string Description => "Folds BatchNorm scale and shift into the weight and bias of the preceding Conv/ConvTranspose/Gemm/MatMul.";
 
+    /// <summary>
+    /// Leaves the batch norms <see cref="WriterFoldsIntoConv"/> accepts to the writer, which folds them while it
+    /// serializes the weight (no second copy of the weights in memory).
+    /// </summary>
+    public bool LeaveConv2dToWriter { get; init; }
+
+    /// <summary>
+    /// A BatchNorm with float constant parameters whose input only it reads, computed by a 2-D Conv without fused
+    /// activation with a float32 constant weight and a float constant bias or none.
+    /// </summary>
+    public static bool WriterFoldsIntoConv(Graph graph, Node bn, Dictionary<Value, List<Node>> consumers) =>
+        bn.Op is BatchNorm && bn.Input(0).Producer is { Op: Conv { Activation: FusedActivation.None, SpatialRank: 2 } } conv
+        && conv.Input(1) is { IsConstant: true, DType: { Element: ElementType.Float32, Quant: null } }
+        && conv.InputOrNull(2) is null or { IsConstant: true, DType.IsFloat: true } && conv.Output.DType.IsFloat
+        && GraphEdits.OnlyReadBy(graph, bn.Input(0), bn, consumers) && ChannelAffine.OfBatchNorm(bn) is not null;
+
     public void Run(Graph graph, PassContext context)
     {
         var consumers = graph.Consumers();
@@ -25,6 +41,7 @@ public sealed class FuseBatchNormIntoConv : IPass
         foreach (var bn in graph.Nodes)
         {
             if (bn.Op is not BatchNorm || bn.Input(0).Producer is not { } producer || removed.Contains(producer)
+                || (LeaveConv2dToWriter && WriterFoldsIntoConv(graph, bn, consumers))
                 || !GraphEdits.OnlyReadBy(graph, bn.Input(0), bn, consumers) || !producer.Output.DType.IsFloat
                 || ChannelAffine.OfBatchNorm(bn) is not { } affine)
             {

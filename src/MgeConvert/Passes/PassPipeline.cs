@@ -43,12 +43,12 @@ public sealed class PassPipeline
 
         if (fuseBatchNorm || target == ModelFormat.TFLite)
         {
-            passes.Add(new FuseBatchNormIntoConv());
+            passes.Add(new FuseBatchNormIntoConv { LeaveConv2dToWriter = target == ModelFormat.TFLite });
         }
 
         if (target == ModelFormat.TFLite)
         {
-            passes.Add(new ExpandBatchNorm());
+            passes.Add(new ExpandBatchNorm { KeepThoseTheWriterFolds = true });
             passes.Add(new FuseActivation());
         }
 

@@ -19,6 +19,9 @@ internal abstract class ConstantBytes
     public ConstantBytes Transposed(long[] shape, int[] perm, int elementSize) =>
         NhwcLayout.IsMemoryOrderPreserving(shape, perm) ? this : new TransposedBytes(this, shape, perm, elementSize);
 
+    /// <summary>These bytes as float32 elements, each row of <paramref name="rowLength"/> elements multiplied by its scale (rounded once).</summary>
+    public ConstantBytes ScaledRows(double[] scales, int rowLength) => new ScaledRowsBytes(this, scales, rowLength);
+
     public abstract void CopyTo(Span<byte> target);
 
     public byte[] ToArray()
@@ -37,14 +40,44 @@ internal abstract class ConstantBytes
         public override void CopyTo(Span<byte> target) => bytes.Span.CopyTo(target);
     }
 
+    private sealed class ScaledRowsBytes(ConstantBytes source, double[] scales, int rowLength) : ConstantBytes
+    {
+        public override int Length => source.Length;
+
+        public override void CopyTo(Span<byte> target)
+        {
+            source.CopyTo(target);
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(target[..Length]);
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)(values[i] * scales[i / rowLength]);
+            }
+        }
+    }
+
     private sealed class TransposedBytes(ConstantBytes source, long[] shape, int[] perm, int elementSize) : ConstantBytes
     {
         public override int Length => source.Length;
 
         public override void CopyTo(Span<byte> target)
         {
-            var input = source.Stored ?? source.ToArray();
-            NhwcLayout.Transpose(input.Span, target[..Length], shape, perm, elementSize);
+            if (source.Stored is { } stored)
+            {
+                NhwcLayout.Transpose(stored.Span, target[..Length], shape, perm, elementSize);
+                return;
+            }
+
+            // A computed source (e.g. scaled rows) goes through a pooled buffer, so serializing many tensors leaves no garbage.
+            var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(Length);
+            try
+            {
+                source.CopyTo(scratch);
+                NhwcLayout.Transpose(scratch.AsSpan(0, Length), target[..Length], shape, perm, elementSize);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
+            }
         }
     }
 }

@@ -27,13 +27,13 @@ internal sealed partial class TFLiteLowering
             throw new NotExpressibleException("weight and bias must be constants");
         }
 
-        var (act, result) = TakeActivation(node, FoldBatchNorm(node, ref w, ref bias));
+        var (act, result) = TakeActivation(node, FoldBatchNorm(node, ref bias, out var scaledWeight));
         var inChannels = x.Shape[1];
         var outChannels = w.Shape[0];
         var depthwise = c.Group > 1 && c.Group == inChannels && w.Shape[1] == 1;
         var input = Get(x, Layout.Nhwc);
         var (padding, padded) = SpatialPadding(input, x, [w.Shape[2], w.Shape[3]], c.Strides, c.Dilations, c.Pads, PadFill.Zero);
-        var weight = PermutedConstant(w, depthwise ? DepthwiseFromOihw : OhwiFromOihw);
+        var weight = PermutedConstant(w, depthwise ? DepthwiseFromOihw : OhwiFromOihw, scaledWeight);
         var biasTensor = BiasTensor(bias, x, w, outChannels, node.Name);
         int sw = (int)c.Strides[1], sh = (int)c.Strides[0], dw = (int)c.Dilations[1], dh = (int)c.Dilations[0];
         if (depthwise)
@@ -52,43 +52,29 @@ internal sealed partial class TFLiteLowering
     }
 
     /// <summary>
-    /// Folds a BatchNorm that is the only reader of a float convolution into its weights and bias; returns the
-    /// BatchNorm node (then skipped) or null.
+    /// Folds the BatchNorm the pipeline left for the writer (<see cref="Passes.FuseBatchNormIntoConv.WriterFoldsIntoConv"/>)
+    /// into the convolution: the weight is scaled per output channel only while it is serialized, the bias becomes
+    /// (bias − mean)·scale + beta. Returns the BatchNorm node (then skipped) or null.
     /// </summary>
-    private Node? FoldBatchNorm(Node conv, ref Value w, ref Value? bias)
+    private Node? FoldBatchNorm(Node conv, ref Value? bias, out ConstantBytes? scaledWeight)
     {
-        var output = conv.Output;
-        if (conv.Op is IFusableActivation { Activation: not FusedActivation.None } || _graphOutputs.Contains(output)
-            || !_consumers.TryGetValue(output, out var readers) || readers.Count != 1
-            || readers[0] is not { Op: BatchNorm bn } bnNode || bnNode.Inputs[0] != output
-            || !w.DType.IsFloat || bias is { DType.IsFloat: false }
-            || Enumerable.Range(1, 4).Any(i => !bnNode.Input(i).IsConstant))
+        scaledWeight = null;
+        if (!_consumers.TryGetValue(conv.Output, out var readers) || readers.Count != 1 || readers[0] is not { Op: BatchNorm } bnNode
+            || !Passes.FuseBatchNormIntoConv.WriterFoldsIntoConv(_graph, bnNode, _consumers) || Passes.ChannelAffine.OfBatchNorm(bnNode) is not { } affine)
         {
             return null;
         }
 
-        var gamma = bnNode.Input(1).Constant!.ToFloats();
-        var beta = bnNode.Input(2).Constant!.ToFloats();
-        var mean = bnNode.Input(3).Constant!.ToFloats();
-        var variance = bnNode.Input(4).Constant!.ToFloats();
-        var weights = w.Constant!.ToFloats();
-        var channels = gamma.Length;
-        var perChannel = weights.Length / channels;
-        var biasValues = bias?.Constant!.ToFloats() ?? new float[channels];
-        var newBias = new float[channels];
-        for (var o = 0; o < channels; o++)
+        var weight = conv.Input(1).Constant!;
+        scaledWeight = ((ConstantBytes)weight.Bytes).ScaledRows(affine.Scale, (int)(weight.ElementCount / affine.Scale.Length));
+        var oldBias = bias is null ? new double[affine.Scale.Length] : Reference.TensorValues.Reals(bias.Constant!);
+        var newBias = new double[affine.Scale.Length];
+        for (var o = 0; o < newBias.Length; o++)
         {
-            var scale = gamma[o] / MathF.Sqrt(variance[o] + bn.Epsilon);
-            for (var i = 0; i < perChannel; i++)
-            {
-                weights[(o * perChannel) + i] *= scale;
-            }
-
-            newBias[o] = ((biasValues[o] - mean[o]) * scale) + beta[o];
+            newBias[o] = (oldBias[o] * affine.Scale[o]) + affine.Shift[o];
         }
 
-        w = new Value(w.Name, Ir.Tensor.FromFloats(w.Shape, weights));
-        bias = new Value(bias?.Name ?? $"{conv.Name}_bias", Ir.Tensor.FromFloats(new Shape(channels), newBias));
+        bias = new Value(bias?.Name ?? $"{conv.Name}_bias", Reference.TensorValues.FromReals(weight.DType.Storage, [newBias.Length], newBias));
         _fused.Add(bnNode);
         return bnNode;
     }
@@ -280,10 +266,11 @@ internal sealed partial class TFLiteLowering
     private static float[] BiasValues(Value? bias, long channels) => bias?.Constant!.ToFloats() ?? new float[channels];
 
     /// <summary>A constant weight with its axes permuted (per-channel quantization follows the axis).</summary>
-    private TFLiteTensor PermutedConstant(Value w, int[] perm)
+    /// <summary><paramref name="w"/>'s constant (or <paramref name="bytes"/> of the same shape and type) permuted.</summary>
+    private TFLiteTensor PermutedConstant(Value w, int[] perm, ConstantBytes? bytes = null)
     {
         var data = w.Constant!;
-        var bytes = ((ConstantBytes)data.Bytes).Transposed(data.Shape.ToArray(), perm, data.DType.ElementSize);
+        bytes = (bytes ?? (ConstantBytes)data.Bytes).Transposed(data.Shape.ToArray(), perm, data.DType.ElementSize);
         return _b.AddTensor(w.Name, ElementTypeOf(w), NhwcLayout.Permute(IrShape(w.Shape), perm), TFLiteTypes.Quantization(w.DType, perm), bytes);
     }
 
