@@ -48,6 +48,8 @@ public sealed class Converter
             throw new ConversionNotAvailableException(input, from, to, reader is null, writer is null);
         }
 
+        // Hashing the source for the provenance record runs on another core while the model is converted.
+        var sourceSha256 = Task.Run(() => Provenance.Sha256Of(input));
         var clock = Stopwatch.StartNew();
         progress?.Invoke(ConversionStage.Reading);
         var model = Read(input, from, options);
@@ -67,7 +69,7 @@ public sealed class Converter
         // Weights the passes replaced (folded batch norms, say) are freed before the writer allocates its own copies.
         GC.Collect();
 
-        var provenance = Provenance.Of(from, to, input, options);
+        var provenance = Provenance.Of(from, to, input, options, sourceSha256.GetAwaiter().GetResult());
         graph.Metadata[Provenance.MetadataKey] = provenance.ToJson();
 
         clock.Restart();

@@ -21,16 +21,14 @@ public sealed record Provenance(string Converter, string Version, string Convers
         typeof(Provenance).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(Provenance).Assembly.GetName().Version?.ToString() ?? "0";
 
-    public static Provenance Of(ModelFormat from, ModelFormat to, string input, ConversionOptions options)
-    {
-        string hash;
-        using (var stream = File.OpenRead(input))
-        {
-            hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-        }
+    /// <summary>The record of converting <paramref name="input"/>, whose SHA-256 (<see cref="Sha256Of"/>) is <paramref name="sourceSha256"/>.</summary>
+    public static Provenance Of(ModelFormat from, ModelFormat to, string input, ConversionOptions options, string sourceSha256) =>
+        new("mgeconvert", ConverterVersion, $"{from.CommandName()}_to_{to.CommandName()}", Path.GetFileName(input), sourceSha256, OptionsOf(to, options));
 
-        return new Provenance(
-            "mgeconvert", ConverterVersion, $"{from.CommandName()}_to_{to.CommandName()}", Path.GetFileName(input), hash, OptionsOf(to, options));
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>One line of JSON with a fixed key order.</summary>

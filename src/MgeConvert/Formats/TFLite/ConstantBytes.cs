@@ -48,9 +48,13 @@ internal abstract class ConstantBytes
         {
             source.CopyTo(target);
             var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(target[..Length]);
-            for (var i = 0; i < values.Length; i++)
+            for (var row = 0; row < scales.Length; row++)
             {
-                values[i] = (float)(values[i] * scales[i / rowLength]);
+                var scale = scales[row];
+                foreach (ref var value in values.Slice(row * rowLength, rowLength))
+                {
+                    value = (float)(value * scale);
+                }
             }
         }
     }
