@@ -66,8 +66,7 @@ public sealed class Converter
         var warnings = new List<string>(context.Warnings);
         warnings.AddRange(GraphValidator.Check(graph).Select(p => "graph check: " + p));
         var passTime = clock.Elapsed;
-        // Weights the passes replaced (folded batch norms, say) are freed before the writer allocates its own copies.
-        GC.Collect();
+        ReleaseGarbageBeforeWriting(graph);
 
         var provenance = Provenance.Of(from, to, input, options, sourceSha256.GetAwaiter().GetResult());
         graph.Metadata[Provenance.MetadataKey] = provenance.ToJson();
@@ -176,6 +175,25 @@ public sealed class Converter
         catch (IrException e)
         {
             throw new ModelFormatException(file, e.Message, inner: e);
+        }
+    }
+
+    /// <summary>
+    /// Weights the passes replaced (folded batch norms, say) and the reader's garbage are freed before the writer
+    /// allocates buffers as large as the weights; for a large model the memory also goes back to the OS, so the peak
+    /// holds the weights at most twice.
+    /// </summary>
+    private static void ReleaseGarbageBeforeWriting(Graph graph)
+    {
+        const long Large = 32L << 20;
+        var constantBytes = graph.Nodes.SelectMany(n => n.Inputs).OfType<Value>().Where(v => v.IsConstant).Distinct().Sum(v => (long)v.Constant!.Bytes.Length);
+        if (constantBytes >= Large)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+        else
+        {
+            GC.Collect();
         }
     }
 

@@ -44,24 +44,10 @@ public sealed class MgeWriter : IModelWriter
         {
             UserInfo = graph.Metadata.TryGetValue(Provenance.MetadataKey, out var provenance) ? MgeUserInfo.PickleOf(provenance) : "",
         };
-        ReleaseGarbageBeforeLargeBuffer(lowering.Program);
         var dump = container == MgeContainer.Mgv2
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
             : MgeV1Serializer.Serialize(lowering.Program, settings);
         MgeWriteCheck.Verify(path, dump, lowering.Program, graph, settings);
         return dump;
-    }
-
-    /// <summary>
-    /// The serializer's buffer is as large as the weights: for a large model, first hand back the memory that
-    /// reading it left as garbage, so the peak is the weights twice rather than that plus the reader's garbage.
-    /// </summary>
-    private static void ReleaseGarbageBeforeLargeBuffer(MgeWriteProgram program)
-    {
-        const long Large = 32L << 20;
-        if (program.Ops.Sum(o => o.Tensors.Sum(t => (long)(t.Data?.Length ?? 0))) >= Large)
-        {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
     }
 }

@@ -32,7 +32,7 @@ internal static class MgeV1Serializer
         }
 
         var outputVector = b.EndVector();
-        var hash = Math.Max(XxHash64.HashToUInt64(b.DataBuffer.ToSizedArray(), GraphHashSeed), 1UL);
+        var hash = Math.Max(XxHash64.HashToUInt64(b.DataBuffer.ToArraySegment(b.DataBuffer.Position, b.Offset), GraphHashSeed), 1UL);
         var userInfo = b.CreateString(settings.UserInfo);
         var metadata = Metadata.CreateMetadata(b, is_valid: true, graph_modified: false, user_infoOffset: userInfo, optimize_options: settings.OptimizeOptions);
         Graph.StartGraph(b);
