@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace MgeConvert.Formats.TFLite;
 
 /// <summary>
@@ -16,8 +18,18 @@ internal abstract class ConstantBytes
     public static implicit operator ConstantBytes(byte[] bytes) => new StoredBytes(bytes);
 
     /// <summary>These bytes, read as C-order elements of <paramref name="shape"/>, with output axis i = input axis perm[i].</summary>
-    public ConstantBytes Transposed(long[] shape, int[] perm, int elementSize) =>
-        NhwcLayout.IsMemoryOrderPreserving(shape, perm) ? this : new TransposedBytes(this, shape, perm, elementSize);
+    public ConstantBytes Transposed(long[] shape, int[] perm, int elementSize)
+    {
+        if (NhwcLayout.IsMemoryOrderPreserving(shape, perm))
+        {
+            return this;
+        }
+
+        // Rows along a first axis that stays first: scaling after the transpose gives the same bytes, with no scratch copy.
+        return this is ScaledRowsBytes scaled && perm[0] == 0 && shape[0] == scaled.Scales.Length
+            ? scaled.Source.Transposed(shape, perm, elementSize).ScaledRows(scaled.Scales, scaled.RowLength)
+            : new TransposedBytes(this, shape, perm, elementSize);
+    }
 
     /// <summary>These bytes as float32 elements, each row of <paramref name="rowLength"/> elements multiplied by its scale (rounded once).</summary>
     public ConstantBytes ScaledRows(double[] scales, int rowLength) => new ScaledRowsBytes(this, scales, rowLength);
@@ -42,6 +54,12 @@ internal abstract class ConstantBytes
 
     private sealed class ScaledRowsBytes(ConstantBytes source, double[] scales, int rowLength) : ConstantBytes
     {
+        public ConstantBytes Source => source;
+
+        public double[] Scales => scales;
+
+        public int RowLength => rowLength;
+
         public override int Length => source.Length;
 
         public override void CopyTo(Span<byte> target)
@@ -50,11 +68,30 @@ internal abstract class ConstantBytes
             var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(target[..Length]);
             for (var row = 0; row < scales.Length; row++)
             {
-                var scale = scales[row];
-                foreach (ref var value in values.Slice(row * rowLength, rowLength))
+                ScaleRow(values.Slice(row * rowLength, rowLength), scales[row]);
+            }
+        }
+
+        /// <summary>value = (float)(value * scale), the product taken in double precision.</summary>
+        private static void ScaleRow(Span<float> row, double scale)
+        {
+            var i = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                var factor = Vector128.Create(scale);
+                var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector128<float>>(row);
+                foreach (ref var v in vectors)
                 {
-                    value = (float)(value * scale);
+                    var (lower, upper) = Vector128.Widen(v);
+                    v = Vector128.Narrow(lower * factor, upper * factor);
                 }
+
+                i = vectors.Length * Vector128<float>.Count;
+            }
+
+            for (; i < row.Length; i++)
+            {
+                row[i] = (float)(row[i] * scale);
             }
         }
     }

@@ -47,12 +47,16 @@ internal sealed class TFLiteModelBuilder
             CustomOptions = flexBufferOptions,
         });
 
-    /// <summary>The finished model: a view of the builder's buffer (no copy).</summary>
-    public ArraySegment<byte> Serialize(string graphName, string description)
+    /// <summary>Constants from this size on are reserved in the builder and streamed in when the model is written.</summary>
+    private const int StreamedPayloadSize = 4096;
+
+    /// <summary>The finished model: the builder's buffer with holes for the large constants (see <see cref="SerializedModel"/>).</summary>
+    public SerializedModel Serialize(string graphName, string description)
     {
-        // Sized for all weights up front: growing the builder copies everything written so far.
+        // Sized for all weights up front (growing copies everything written so far); the pages of the holes are never touched.
         var payload = Tensors.Sum(t => (long)(t.Data?.Length ?? 0) + 16) + (Tensors.Count * 128L) + (Operators.Count * 96L) + (1 << 16);
-        var fb = new FlatBufferBuilder((int)Math.Min(payload, int.MaxValue - 64));
+        var fb = new FlatBufferBuilder(new ByteBuffer(GC.AllocateUninitializedArray<byte>((int)Math.Min(payload, int.MaxValue - 64))));
+        var holes = new List<(int FromEnd, ConstantBytes Data)>();
         var codes = new List<TFLiteOperator>();
         var codeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var op in Operators)
@@ -67,13 +71,12 @@ internal sealed class TFLiteModelBuilder
         // Buffer 0 is the empty sentinel; every constant gets its own buffer.
         var bufferOffsets = new List<Offset<Schema.Buffer>> { Schema.Buffer.CreateBuffer(fb) };
         var tensorBuffer = new int[Tensors.Count];
-        var scratch = new byte[Tensors.Where(t => t.Data is { Stored: null }).Select(t => t.Data!.Length).DefaultIfEmpty().Max()];
         foreach (var t in Tensors)
         {
             if (t.Data is { } data)
             {
                 tensorBuffer[t.Index] = bufferOffsets.Count;
-                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, AlignedBytes(fb, data, scratch)));
+                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, data.Length >= StreamedPayloadSize ? ReservedBytes(fb, data, holes) : AlignedBytes(fb, data)));
             }
         }
 
@@ -102,23 +105,18 @@ internal sealed class TFLiteModelBuilder
             default,
             Model.CreateSignatureDefsVector(fb, [signature]));
         Model.FinishModelBuffer(fb, model);
-        return fb.DataBuffer.ToArraySegment(fb.DataBuffer.Position, fb.Offset);
+        var buffer = fb.DataBuffer.ToArraySegment(0, fb.DataBuffer.Length).Array!;
+        return new SerializedModel(buffer, fb.DataBuffer.Position,
+            holes.Select(h => new SerializedModel.Payload(buffer.Length - h.FromEnd, h.Data)));
     }
 
     /// <summary>The runtime's op resolver registers BROADCAST_TO from version 2 (version 1 meant the Flex op).</summary>
     private static int MinimumVersion(BuiltinOperator code) => code == BuiltinOperator.BROADCAST_TO ? 2 : 1;
 
-    /// <summary>
-    /// The constant's bytes as a buffer vector, copied once from where they are: the IR's bytes, or
-    /// <paramref name="scratch"/> (reused for every constant) after a pending layout change.
-    /// </summary>
-    private static unsafe VectorOffset AlignedBytes(FlatBufferBuilder fb, ConstantBytes data, byte[] scratch)
+    /// <summary>The constant's bytes as a buffer vector, copied into the builder (small constants).</summary>
+    private static unsafe VectorOffset AlignedBytes(FlatBufferBuilder fb, ConstantBytes data)
     {
-        var bytes = data.Stored ?? scratch.AsMemory(0, data.Length);
-        if (data.Stored is null)
-        {
-            data.CopyTo(scratch);
-        }
+        var bytes = data.Stored ?? data.ToArray();
 
         // The schema asks for 16-byte aligned buffer data (force_align), which the generated C# ignores.
         fb.StartVector(1, bytes.Length, 16);
@@ -130,6 +128,25 @@ internal sealed class TFLiteModelBuilder
 
         return fb.EndVector();
     }
+
+    /// <summary>
+    /// A buffer vector of the constant's length whose bytes the builder leaves unwritten; the hole's position counts
+    /// from the end of the builder's buffer, which stays where it is should the buffer grow at the front.
+    /// </summary>
+    private static VectorOffset ReservedBytes(FlatBufferBuilder fb, ConstantBytes data, List<(int FromEnd, ConstantBytes Data)> holes)
+    {
+        fb.StartVector(1, data.Length, 16);
+        Space(fb) -= data.Length;
+        holes.Add((fb.DataBuffer.Length - Space(fb), data));
+        return fb.EndVector();
+    }
+
+    /// <summary>
+    /// The builder's write position (it grows downwards). The public API can only fill space it reserves; moving the
+    /// position is how a vector's bytes are reserved without writing them.
+    /// </summary>
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_space")]
+    private static extern ref int Space(FlatBufferBuilder builder);
 
     private static Offset<FbTensor> WriteTensor(FlatBufferBuilder fb, TFLiteTensor t, int buffer)
     {

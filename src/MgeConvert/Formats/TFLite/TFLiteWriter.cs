@@ -27,14 +27,14 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes, IWriterOpCounts
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("no output path given", nameof(options));
-        var bytes = Build(graph, options, path);
-        return [new OutputFile(path, s => s.Write(bytes))];
+        var model = Build(graph, options, path);
+        return [new OutputFile(path, model.WriteTo)];
     }
 
     /// <summary>The model bytes; throws <see cref="UnsupportedOpsException"/> listing every op TFLite cannot express.</summary>
-    public byte[] Convert(Graph graph, ConversionOptions options, string path = "model.tflite") => [.. Build(graph, options, path)];
+    public byte[] Convert(Graph graph, ConversionOptions options, string path = "model.tflite") => Build(graph, options, path).ToArray();
 
-    private ArraySegment<byte> Build(Graph graph, ConversionOptions options, string path)
+    private SerializedModel Build(Graph graph, ConversionOptions options, string path)
     {
         var lowering = new TFLiteLowering(graph, options);
         lowering.Run();
@@ -44,8 +44,8 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes, IWriterOpCounts
         }
 
         var builder = lowering.Builder;
-        var bytes = builder.Serialize(options.GraphName, graph.Metadata.GetValueOrDefault("description") ?? Description(graph));
-        var problems = TFLiteVerifier.Check(bytes);
+        var model = builder.Serialize(options.GraphName, graph.Metadata.GetValueOrDefault("description") ?? Description(graph));
+        var problems = TFLiteVerifier.Check(model.Frame);
         if (problems.Count > 0)
         {
             throw new ModelFormatException(path, "internal error, the written model fails verification:" + Environment.NewLine + "  "
@@ -57,7 +57,7 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes, IWriterOpCounts
         {
             Remarks = Remarks(builder, options),
         };
-        return bytes;
+        return model;
     }
 
     private static List<string> Remarks(TFLiteModelBuilder builder, ConversionOptions options)
