@@ -19,7 +19,7 @@ public sealed class OpCountTests(ITestOutputHelper output)
     private static readonly Dictionary<ModelFormat, int> RecordedOverGoal = new()
     {
         [ModelFormat.Onnx] = 4,
-        [ModelFormat.TFLite] = 7,
+        [ModelFormat.TFLite] = 6,
         [ModelFormat.Caffe] = 13,
         [ModelFormat.TorchScript] = 7,
     };

@@ -17,6 +17,8 @@ public static class TFLiteTestGraphs
         yield return TransposedConv("deconv_k3_s2_p1_op1", 3, 1, 1);
         yield return TransposedConv("deconv_k4_s2_p1", 4, 1, 0);
         yield return TransposedConv("deconv_group2_k3_s2_p0", 3, 0, 0, 2);
+        yield return TransposedConv("deconv_group4_k2_s2_p0", 2, 0, 0, 4);
+        yield return TransposedConv("deconv_group8_k3_s2_p1", 3, 1, 1, 8, inChannels: 8);
         yield return Pools();
         yield return Linear();
         yield return BatchedMatMul();
@@ -89,11 +91,11 @@ public static class TFLiteTestGraphs
         return new("strided_conv_asymmetric_pads", b.Graph, inputs, true);
     }
 
-    private static TFLiteCase TransposedConv(string name, long k, long pad, long outputPadding, long group = 1)
+    private static TFLiteCase TransposedConv(string name, long k, long pad, long outputPadding, long group = 1, long inChannels = 4)
     {
         var r = Rng(name);
-        var (b, x, inputs) = Start(name, r, 1, 4, 5, 5);
-        var w = Weight(b, r, "w", 4, 3, k, k);
+        var (b, x, inputs) = Start(name, r, 1, inChannels, 5, 5);
+        var w = Weight(b, r, "w", inChannels, 3, k, k);
         var bias = Weight(b, r, "bias", 3 * group);
         b.Output(b.Apply(new ConvTranspose([2, 2], [pad, pad, pad, pad], [1, 1], group, [outputPadding, outputPadding]), x, w, bias));
         return new(name, b.Graph, inputs, true);

@@ -110,6 +110,12 @@ internal sealed partial class TFLiteLowering
             throw new NotExpressibleException("quantized grouped transposed convolution");
         }
 
+        if (groups is > 1 and <= DenseTransposedGroups)
+        {
+            w = BlockDiagonalKernel(w, groups);
+            groups = 1;
+        }
+
         var outShape = node.Output.Shape;
         var outChannels = outShape[1];
         var k = new[] { w.Shape[2], w.Shape[3] };
@@ -240,6 +246,31 @@ internal sealed partial class TFLiteLowering
         }
 
         return new Value($"{w.Name}_dilated", new Ir.Tensor(data.DType, new Shape(w.Shape[0], w.Shape[1], dh, dw), bytes));
+    }
+
+    /// <summary>
+    /// TRANSPOSE_CONV has no groups. Up to this many groups one operator with a block-diagonal kernel (zeros between
+    /// groups) does the work of split, per-group operators and concatenation; beyond it the zero taps would dominate.
+    /// </summary>
+    private const int DenseTransposedGroups = 4;
+
+    /// <summary>A grouped (C_in, C_out/G, kh, kw) transposed-convolution kernel as the equivalent ungrouped (C_in, C_out, kh, kw) one.</summary>
+    private static Value BlockDiagonalKernel(Value w, int groups)
+    {
+        var data = w.Constant!;
+        var size = data.DType.ElementSize;
+        long inPerGroup = w.Shape[0] / groups, outPerGroup = w.Shape[1], taps = w.Shape[2] * w.Shape[3];
+        var source = data.Bytes.Span;
+        var bytes = new byte[w.Shape[0] * outPerGroup * groups * taps * size];
+        var rowBytes = (int)(outPerGroup * taps * size);
+        for (long row = 0; row < w.Shape[0]; row++)
+        {
+            var group = row / inPerGroup;
+            var target = ((row * groups) + group) * rowBytes;
+            source.Slice((int)(row * rowBytes), rowBytes).CopyTo(bytes.AsSpan((int)target, rowBytes));
+        }
+
+        return new Value($"{w.Name}_dense", new Ir.Tensor(data.DType, new Shape(w.Shape[0], outPerGroup * groups, w.Shape[2], w.Shape[3]), bytes));
     }
 
     private TFLiteTensor[] SplitChannels(TFLiteTensor input, int groups, string name)
