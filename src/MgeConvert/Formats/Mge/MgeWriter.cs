@@ -22,15 +22,15 @@ public sealed class MgeWriter : IModelWriter
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for .mge", nameof(options));
         var dump = SerializeChecked(graph, options, path);
-        return [new OutputFile(path, s => s.Write(dump.AsSpan()))];
+        return [new OutputFile(path, dump.WriteTo)];
     }
 
     /// <summary>The dump's bytes; throws <see cref="UnsupportedOpsException"/> listing every op MegEngine cannot express.</summary>
     public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<mge>") =>
         SerializeChecked(graph, options, path).ToArray();
 
-    /// <summary>The checked dump, a view of the serializer's buffer (the weights are held once, not copied out).</summary>
-    private static ArraySegment<byte> SerializeChecked(Graph graph, ConversionOptions options, string path)
+    /// <summary>The checked dump; mgv2 keeps the large tensors out of the serializer's buffer until written.</summary>
+    private static IO.HollowFlatBuffer SerializeChecked(Graph graph, ConversionOptions options, string path)
     {
         var container = MgeWriteSettings.Parse(path, options.MgeFormat);
         var lowering = new MgeLowering(graph, container);
@@ -46,8 +46,8 @@ public sealed class MgeWriter : IModelWriter
         };
         var dump = container == MgeContainer.Mgv2
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
-            : MgeV1Serializer.Serialize(lowering.Program, settings);
-        MgeWriteCheck.Verify(path, dump, lowering.Program, graph, settings);
+            : IO.HollowFlatBuffer.Complete(MgeV1Serializer.Serialize(lowering.Program, settings));
+        MgeWriteCheck.Verify(path, dump.Frame, lowering.Program, graph, settings);
         return dump;
     }
 }

@@ -6,12 +6,8 @@ namespace MgeConvert.Formats.TFLite;
 /// The bytes of a constant tensor. Layout changes are recorded, not performed: the permuted bytes are produced
 /// only when the model is serialized, one tensor at a time, so the writer never holds a second copy of all weights.
 /// </summary>
-internal abstract class ConstantBytes
+internal abstract class ConstantBytes : IO.HollowFlatBuffer.Payload
 {
-    public abstract int Length { get; }
-
-    /// <summary>The bytes as they are, when no layout change is pending.</summary>
-    public virtual ReadOnlyMemory<byte>? Stored => null;
 
     public static implicit operator ConstantBytes(ReadOnlyMemory<byte> bytes) => new StoredBytes(bytes);
 
@@ -33,8 +29,6 @@ internal abstract class ConstantBytes
 
     /// <summary>These bytes as float32 elements, each row of <paramref name="rowLength"/> elements multiplied by its scale (rounded once).</summary>
     public ConstantBytes ScaledRows(double[] scales, int rowLength) => new ScaledRowsBytes(this, scales, rowLength);
-
-    public abstract void CopyTo(Span<byte> target);
 
     public byte[] ToArray()
     {

@@ -50,13 +50,16 @@ internal sealed class TFLiteModelBuilder
     /// <summary>Constants from this size on are reserved in the builder and streamed in when the model is written.</summary>
     private const int StreamedPayloadSize = 4096;
 
-    /// <summary>The finished model: the builder's buffer with holes for the large constants (see <see cref="SerializedModel"/>).</summary>
-    public SerializedModel Serialize(string graphName, string description)
+    /// <summary>The schema asks for 16-byte aligned buffer data (force_align), which the generated C# ignores.</summary>
+    private const int BufferAlignment = 16;
+
+    /// <summary>The finished model: the builder's buffer with holes for the large constants (see <see cref="IO.HollowFlatBuffer"/>).</summary>
+    public IO.HollowFlatBuffer Serialize(string graphName, string description)
     {
         // Sized for all weights up front (growing copies everything written so far); the pages of the holes are never touched.
         var payload = Tensors.Sum(t => (long)(t.Data?.Length ?? 0) + 16) + (Tensors.Count * 128L) + (Operators.Count * 96L) + (1 << 16);
-        var fb = new FlatBufferBuilder(new ByteBuffer(GC.AllocateUninitializedArray<byte>((int)Math.Min(payload, int.MaxValue - 64))));
-        var holes = new List<(int FromEnd, ConstantBytes Data)>();
+        var fb = IO.HollowFlatBuffer.NewBuilder((int)Math.Min(payload, int.MaxValue - 64));
+        var holes = new List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)>();
         var codes = new List<TFLiteOperator>();
         var codeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var op in Operators)
@@ -76,7 +79,7 @@ internal sealed class TFLiteModelBuilder
             if (t.Data is { } data)
             {
                 tensorBuffer[t.Index] = bufferOffsets.Count;
-                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, data.Length >= StreamedPayloadSize ? ReservedBytes(fb, data, holes) : AlignedBytes(fb, data)));
+                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, data.Length >= StreamedPayloadSize ? IO.HollowFlatBuffer.Reserve(fb, data, BufferAlignment, holes) : AlignedBytes(fb, data)));
             }
         }
 
@@ -105,9 +108,7 @@ internal sealed class TFLiteModelBuilder
             default,
             Model.CreateSignatureDefsVector(fb, [signature]));
         Model.FinishModelBuffer(fb, model);
-        var buffer = fb.DataBuffer.ToArraySegment(0, fb.DataBuffer.Length).Array!;
-        return new SerializedModel(buffer, fb.DataBuffer.Position,
-            holes.Select(h => new SerializedModel.Payload(buffer.Length - h.FromEnd, h.Data)));
+        return IO.HollowFlatBuffer.Finish(fb, holes);
     }
 
     /// <summary>The runtime's op resolver registers BROADCAST_TO from version 2 (version 1 meant the Flex op).</summary>
@@ -118,8 +119,7 @@ internal sealed class TFLiteModelBuilder
     {
         var bytes = data.Stored ?? data.ToArray();
 
-        // The schema asks for 16-byte aligned buffer data (force_align), which the generated C# ignores.
-        fb.StartVector(1, bytes.Length, 16);
+        fb.StartVector(1, bytes.Length, BufferAlignment);
         if (bytes.Length > 0)
         {
             using var pinned = bytes.Pin();
@@ -128,25 +128,6 @@ internal sealed class TFLiteModelBuilder
 
         return fb.EndVector();
     }
-
-    /// <summary>
-    /// A buffer vector of the constant's length whose bytes the builder leaves unwritten; the hole's position counts
-    /// from the end of the builder's buffer, which stays where it is should the buffer grow at the front.
-    /// </summary>
-    private static VectorOffset ReservedBytes(FlatBufferBuilder fb, ConstantBytes data, List<(int FromEnd, ConstantBytes Data)> holes)
-    {
-        fb.StartVector(1, data.Length, 16);
-        Space(fb) -= data.Length;
-        holes.Add((fb.DataBuffer.Length - Space(fb), data));
-        return fb.EndVector();
-    }
-
-    /// <summary>
-    /// The builder's write position (it grows downwards). The public API can only fill space it reserves; moving the
-    /// position is how a vector's bytes are reserved without writing them.
-    /// </summary>
-    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_space")]
-    private static extern ref int Space(FlatBufferBuilder builder);
 
     private static Offset<FbTensor> WriteTensor(FlatBufferBuilder fb, TFLiteTensor t, int buffer)
     {

@@ -8,11 +8,18 @@ namespace MgeConvert.Formats.Mge.Writing;
 /// <summary>The <c>mgv2</c> container: one size-prefixed FlatBuffer, root <c>Model</c>, tensor bytes inside (docs/mge-format.md §4, §15).</summary>
 internal static class MgeV2Serializer
 {
-    /// <summary>The dump: the finished tail of the builder's buffer (sized up front, so it is never regrown and copied).</summary>
-    public static ArraySegment<byte> Serialize(MgeWriteProgram program, MgeWriteSettings settings)
+    /// <summary>Tensors from this size on are reserved in the builder and streamed in when the dump is written.</summary>
+    private const int StreamedDataSize = 4096;
+
+    /// <summary>
+    /// The dump: the finished tail of the builder's buffer (sized up front, so it is never regrown and copied), with
+    /// holes for the large tensors (see <see cref="IO.HollowFlatBuffer"/>).
+    /// </summary>
+    public static IO.HollowFlatBuffer Serialize(MgeWriteProgram program, MgeWriteSettings settings)
     {
-        var b = new FlatBufferBuilder(Capacity(program, settings));
-        var ops = program.Ops.Select(op => Operator(b, op)).ToArray();
+        var b = IO.HollowFlatBuffer.NewBuilder(Capacity(program, settings));
+        var holes = new List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)>();
+        var ops = program.Ops.Select(op => Operator(b, op, holes)).ToArray();
         var middle = program.VarNames.Select(name =>
         {
             var n = b.CreateString(name);
@@ -36,8 +43,7 @@ internal static class MgeV2Serializer
         Model.AddOutputAlias(b, aliasVector);
         Model.AddMetadata(b, metadata);
         Model.FinishSizePrefixedModelBuffer(b, Model.EndModel(b));
-        var buffer = b.DataBuffer;
-        return buffer.ToArraySegment(buffer.Position, buffer.Length - buffer.Position);
+        return IO.HollowFlatBuffer.Finish(b, holes);
     }
 
     /// <summary>
@@ -61,9 +67,14 @@ internal static class MgeV2Serializer
         return (int)Math.Min(size, int.MaxValue - (1 << 20)) & ~15;
     }
 
-    /// <summary>The tensor's bytes copied straight from the IR constant into the builder.</summary>
-    private static unsafe VectorOffset DataVector(FlatBufferBuilder b, ReadOnlyMemory<byte> data)
+    /// <summary>The tensor's bytes: reserved for streaming, or (small ones) copied straight from the IR constant into the builder.</summary>
+    private static unsafe VectorOffset DataVector(FlatBufferBuilder b, ReadOnlyMemory<byte> data, List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)> holes)
     {
+        if (data.Length >= StreamedDataSize)
+        {
+            return IO.HollowFlatBuffer.Reserve(b, IO.HollowFlatBuffer.Payload.Of(data), 1, holes);
+        }
+
         if (MemoryMarshal.TryGetArray(data, out var segment))
         {
             return Fbs.V2.Tensor.CreateDataVectorBlock(b, segment);
@@ -73,7 +84,7 @@ internal static class MgeV2Serializer
         return Fbs.V2.Tensor.CreateDataVectorBlock(b, (IntPtr)pinned.Pointer, data.Length);
     }
 
-    private static Offset<Fbs.V2.Operator> Operator(FlatBufferBuilder b, MgeWriteOp op)
+    private static Offset<Fbs.V2.Operator> Operator(FlatBufferBuilder b, MgeWriteOp op, List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)> holes)
     {
         var record = MgeWriteTypes.For(op.Class, MgeContainer.Mgv2);
         var type = b.CreateString(record.Type);
@@ -83,7 +94,7 @@ internal static class MgeV2Serializer
         var extraTables = extra.Length > 0 ? Fbs.V2.Operator.CreateAdditionalParamsVector(b, extra) : default;
         var inputs = op.Inputs.Length > 0 ? Fbs.V2.Operator.CreateInputsVector(b, op.Inputs) : default;
         var outputs = Fbs.V2.Operator.CreateOutputsVector(b, [.. op.Outputs.Select(v => (uint)v)]);
-        var tensors = op.Tensors.Count > 0 ? Fbs.V2.Operator.CreateTensorsVector(b, [.. op.Tensors.Select(t => Tensor(b, t))]) : default;
+        var tensors = op.Tensors.Count > 0 ? Fbs.V2.Operator.CreateTensorsVector(b, [.. op.Tensors.Select(t => Tensor(b, t, holes))]) : default;
         var outputDType = op.OutputDType is { } od ? MgeWriteDTypes.Build(b, od) : default;
         Fbs.V2.Operator.StartOperator(b);
         Fbs.V2.Operator.AddType(b, type);
@@ -120,7 +131,7 @@ internal static class MgeV2Serializer
         return Fbs.V2.Operator.EndOperator(b);
     }
 
-    private static Offset<Fbs.V2.Tensor> Tensor(FlatBufferBuilder b, MgeWriteTensor t)
+    private static Offset<Fbs.V2.Tensor> Tensor(FlatBufferBuilder b, MgeWriteTensor t, List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)> holes)
     {
         var name = t.Name is null ? default : b.CreateString(t.Name);
         var shape = Fbs.V2.Tensor.CreateShapeVector(b, t.Shape);
@@ -129,7 +140,7 @@ internal static class MgeV2Serializer
         var dtype = MgeWriteDTypes.Build(b, t.DType);
         DefaultTensorFormat.StartDefaultTensorFormat(b);
         var format = DefaultTensorFormat.EndDefaultTensorFormat(b);
-        var data = t.Data is { } bytes ? DataVector(b, bytes) : default;
+        var data = t.Data is { } bytes ? DataVector(b, bytes, holes) : default;
         Fbs.V2.Tensor.StartTensor(b);
         if (t.Name is not null)
         {
