@@ -29,8 +29,8 @@ public sealed class MgeWriter : IModelWriter
     public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<mge>") =>
         SerializeChecked(graph, options, path).ToArray();
 
-    /// <summary>The checked dump; mgv2 keeps the large tensors out of the serializer's buffer until written.</summary>
-    private static IO.HollowFlatBuffer SerializeChecked(Graph graph, ConversionOptions options, string path)
+    /// <summary>The checked dump; the large tensors stay out of the serializer's buffer until written.</summary>
+    private static IO.HollowBuffer SerializeChecked(Graph graph, ConversionOptions options, string path)
     {
         var container = MgeWriteSettings.Parse(path, options.MgeFormat);
         var lowering = new MgeLowering(graph, container);
@@ -46,7 +46,7 @@ public sealed class MgeWriter : IModelWriter
         };
         var dump = container == MgeContainer.Mgv2
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
-            : IO.HollowFlatBuffer.Complete(MgeV1Serializer.Serialize(lowering.Program, settings));
+            : MgeV1Serializer.Serialize(lowering.Program, settings);
         MgeWriteCheck.Verify(path, dump.Frame, lowering.Program, graph, settings);
         return dump;
     }

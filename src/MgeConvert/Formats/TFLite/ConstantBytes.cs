@@ -6,7 +6,7 @@ namespace MgeConvert.Formats.TFLite;
 /// The bytes of a constant tensor. Layout changes are recorded, not performed: the permuted bytes are produced
 /// only when the model is serialized, one tensor at a time, so the writer never holds a second copy of all weights.
 /// </summary>
-internal abstract class ConstantBytes : IO.HollowFlatBuffer.Payload
+internal abstract class ConstantBytes : IO.HollowBuffer.Payload
 {
 
     public static implicit operator ConstantBytes(ReadOnlyMemory<byte> bytes) => new StoredBytes(bytes);

@@ -53,13 +53,13 @@ internal sealed class TFLiteModelBuilder
     /// <summary>The schema asks for 16-byte aligned buffer data (force_align), which the generated C# ignores.</summary>
     private const int BufferAlignment = 16;
 
-    /// <summary>The finished model: the builder's buffer with holes for the large constants (see <see cref="IO.HollowFlatBuffer"/>).</summary>
-    public IO.HollowFlatBuffer Serialize(string graphName, string description)
+    /// <summary>The finished model: the builder's buffer with holes for the large constants (see <see cref="IO.HollowBuffer"/>).</summary>
+    public IO.HollowBuffer Serialize(string graphName, string description)
     {
         // Sized for all weights up front (growing copies everything written so far); the pages of the holes are never touched.
         var payload = Tensors.Sum(t => (long)(t.Data?.Length ?? 0) + 16) + (Tensors.Count * 128L) + (Operators.Count * 96L) + (1 << 16);
-        var fb = IO.HollowFlatBuffer.NewBuilder((int)Math.Min(payload, int.MaxValue - 64));
-        var holes = new List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)>();
+        var fb = IO.HollowBuffer.NewBuilder((int)Math.Min(payload, int.MaxValue - 64));
+        var holes = new List<(int FromEnd, IO.HollowBuffer.Payload Data)>();
         var codes = new List<TFLiteOperator>();
         var codeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var op in Operators)
@@ -79,7 +79,7 @@ internal sealed class TFLiteModelBuilder
             if (t.Data is { } data)
             {
                 tensorBuffer[t.Index] = bufferOffsets.Count;
-                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, data.Length >= StreamedPayloadSize ? IO.HollowFlatBuffer.Reserve(fb, data, BufferAlignment, holes) : AlignedBytes(fb, data)));
+                bufferOffsets.Add(Schema.Buffer.CreateBuffer(fb, data.Length >= StreamedPayloadSize ? IO.HollowBuffer.Reserve(fb, data, BufferAlignment, holes) : AlignedBytes(fb, data)));
             }
         }
 
@@ -108,7 +108,7 @@ internal sealed class TFLiteModelBuilder
             default,
             Model.CreateSignatureDefsVector(fb, [signature]));
         Model.FinishModelBuffer(fb, model);
-        return IO.HollowFlatBuffer.Finish(fb, holes);
+        return IO.HollowBuffer.Finish(fb, holes);
     }
 
     /// <summary>The runtime's op resolver registers BROADCAST_TO from version 2 (version 1 meant the Flex op).</summary>

@@ -34,7 +34,7 @@ public sealed class TFLiteWriter : IModelWriter, IWriterNotes, IWriterOpCounts
     /// <summary>The model bytes; throws <see cref="UnsupportedOpsException"/> listing every op TFLite cannot express.</summary>
     public byte[] Convert(Graph graph, ConversionOptions options, string path = "model.tflite") => Build(graph, options, path).ToArray();
 
-    private IO.HollowFlatBuffer Build(Graph graph, ConversionOptions options, string path)
+    private IO.HollowBuffer Build(Graph graph, ConversionOptions options, string path)
     {
         var lowering = new TFLiteLowering(graph, options);
         lowering.Run();

@@ -18,7 +18,10 @@ internal static class MgeV1Serializer
     // src/core/impl/utils/hash.cpp: the graph hash MegEngine computes over the FlatBuffer built before the Graph table.
     private const long GraphHashSeed = 0x4b4e74b36b5d11;
 
-    public static byte[] Serialize(MgeWriteProgram program, MgeWriteSettings settings)
+    /// <summary>Values from this size on are streamed from the IR when the file is written.</summary>
+    private const int StreamedValueSize = 4096;
+
+    public static IO.HollowBuffer Serialize(MgeWriteProgram program, MgeWriteSettings settings)
     {
         var container = settings.Container;
         var b = new FlatBufferBuilder(4096);
@@ -47,18 +50,31 @@ internal static class MgeV1Serializer
         var values = program.Ops.SelectMany(o => o.Tensors).Select(t => t.Data ?? default).Where(d => d.Length > 0).ToList();
         var area = values.Sum(v => (long)v.Length);
         var header = container == MgeContainer.Mgbc ? 24 : 16;
-        var file = new byte[checked(header + area + fbs.Count)];
+
+        // The large values stay holes, filled from the IR's bytes when the file is written; small ones (shapes,
+        // indices the read-back check resolves) are copied.
+        var file = GC.AllocateUninitializedArray<byte>(checked((int)(header + area + fbs.Count)));
+        file.AsSpan(0, header).Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(file, container == MgeContainer.Mgbc ? MagicMgbc : MagicMgbs);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(header - 8), (ulong)area);
+        var holes = new List<(int Offset, IO.HollowBuffer.Payload Data)>();
         var pos = header;
         foreach (var v in values)
         {
-            v.Span.CopyTo(file.AsSpan(pos));
+            if (v.Length >= StreamedValueSize)
+            {
+                holes.Add((pos, IO.HollowBuffer.Payload.Of(v)));
+            }
+            else
+            {
+                v.Span.CopyTo(file.AsSpan(pos));
+            }
+
             pos += v.Length;
         }
 
         fbs.AsSpan().CopyTo(file.AsSpan(pos));
-        return file;
+        return IO.HollowBuffer.WithHoles(file, holes);
     }
 
     /// <summary><paramref name="names"/> non-null: the operator produces a graph output, so all its outputs are named (§3.3).</summary>

@@ -13,12 +13,12 @@ internal static class MgeV2Serializer
 
     /// <summary>
     /// The dump: the finished tail of the builder's buffer (sized up front, so it is never regrown and copied), with
-    /// holes for the large tensors (see <see cref="IO.HollowFlatBuffer"/>).
+    /// holes for the large tensors (see <see cref="IO.HollowBuffer"/>).
     /// </summary>
-    public static IO.HollowFlatBuffer Serialize(MgeWriteProgram program, MgeWriteSettings settings)
+    public static IO.HollowBuffer Serialize(MgeWriteProgram program, MgeWriteSettings settings)
     {
-        var b = IO.HollowFlatBuffer.NewBuilder(Capacity(program, settings));
-        var holes = new List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)>();
+        var b = IO.HollowBuffer.NewBuilder(Capacity(program, settings));
+        var holes = new List<(int FromEnd, IO.HollowBuffer.Payload Data)>();
         var ops = program.Ops.Select(op => Operator(b, op, holes)).ToArray();
         var middle = program.VarNames.Select(name =>
         {
@@ -43,7 +43,7 @@ internal static class MgeV2Serializer
         Model.AddOutputAlias(b, aliasVector);
         Model.AddMetadata(b, metadata);
         Model.FinishSizePrefixedModelBuffer(b, Model.EndModel(b));
-        return IO.HollowFlatBuffer.Finish(b, holes);
+        return IO.HollowBuffer.Finish(b, holes);
     }
 
     /// <summary>
@@ -68,11 +68,11 @@ internal static class MgeV2Serializer
     }
 
     /// <summary>The tensor's bytes: reserved for streaming, or (small ones) copied straight from the IR constant into the builder.</summary>
-    private static unsafe VectorOffset DataVector(FlatBufferBuilder b, ReadOnlyMemory<byte> data, List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)> holes)
+    private static unsafe VectorOffset DataVector(FlatBufferBuilder b, ReadOnlyMemory<byte> data, List<(int FromEnd, IO.HollowBuffer.Payload Data)> holes)
     {
         if (data.Length >= StreamedDataSize)
         {
-            return IO.HollowFlatBuffer.Reserve(b, IO.HollowFlatBuffer.Payload.Of(data), 1, holes);
+            return IO.HollowBuffer.Reserve(b, IO.HollowBuffer.Payload.Of(data), 1, holes);
         }
 
         if (MemoryMarshal.TryGetArray(data, out var segment))
@@ -84,7 +84,7 @@ internal static class MgeV2Serializer
         return Fbs.V2.Tensor.CreateDataVectorBlock(b, (IntPtr)pinned.Pointer, data.Length);
     }
 
-    private static Offset<Fbs.V2.Operator> Operator(FlatBufferBuilder b, MgeWriteOp op, List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)> holes)
+    private static Offset<Fbs.V2.Operator> Operator(FlatBufferBuilder b, MgeWriteOp op, List<(int FromEnd, IO.HollowBuffer.Payload Data)> holes)
     {
         var record = MgeWriteTypes.For(op.Class, MgeContainer.Mgv2);
         var type = b.CreateString(record.Type);
@@ -131,7 +131,7 @@ internal static class MgeV2Serializer
         return Fbs.V2.Operator.EndOperator(b);
     }
 
-    private static Offset<Fbs.V2.Tensor> Tensor(FlatBufferBuilder b, MgeWriteTensor t, List<(int FromEnd, IO.HollowFlatBuffer.Payload Data)> holes)
+    private static Offset<Fbs.V2.Tensor> Tensor(FlatBufferBuilder b, MgeWriteTensor t, List<(int FromEnd, IO.HollowBuffer.Payload Data)> holes)
     {
         var name = t.Name is null ? default : b.CreateString(t.Name);
         var shape = Fbs.V2.Tensor.CreateShapeVector(b, t.Shape);

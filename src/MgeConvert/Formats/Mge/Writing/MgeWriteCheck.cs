@@ -10,7 +10,7 @@ namespace MgeConvert.Formats.Mge.Writing;
 internal static class MgeWriteCheck
 {
     /// <summary>
-    /// <paramref name="dump"/> is read in place: the read-back constants are views of it. Large mgv2 tensors are holes
+    /// <paramref name="dump"/> is read in place: the read-back constants are views of it. Large tensors are holes
     /// until the dump is written, so their bytes are undefined here; their sizes and everything else are checked.
     /// </summary>
     public static void Verify(string path, ArraySegment<byte> dump, MgeWriteProgram program, Graph graph, MgeWriteSettings settings)

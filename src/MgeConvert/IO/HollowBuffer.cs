@@ -3,18 +3,18 @@ using Google.FlatBuffers;
 namespace MgeConvert.IO;
 
 /// <summary>
-/// A finished FlatBuffer whose large byte vectors are holes: the builder reserved their place but never wrote or
-/// even touched it. Writing streams each payload from where it is (the source model's memory, or computed one
-/// tensor at a time) into its hole, so the bytes produced are exactly those of a builder that held every payload,
-/// without the builder ever holding them (no second copy of a model's weights).
+/// A file's bytes with holes for its large payloads, typically a finished FlatBuffer whose byte vectors the builder
+/// reserved but never wrote or even touched. Writing streams each payload from where it is (the source model's
+/// memory, or computed one tensor at a time) into its hole, so the bytes produced are exactly those of a buffer that
+/// held every payload, without it ever holding them (no second copy of a model's weights).
 /// </summary>
-internal sealed class HollowFlatBuffer
+internal sealed class HollowBuffer
 {
     private readonly byte[] _buffer;
     private readonly int _start;
     private readonly List<(int Offset, Payload Data)> _payloads;
 
-    private HollowFlatBuffer(byte[] buffer, int start, List<(int Offset, Payload Data)> payloads)
+    private HollowBuffer(byte[] buffer, int start, List<(int Offset, Payload Data)> payloads)
     {
         _buffer = buffer;
         _start = start;
@@ -26,8 +26,12 @@ internal sealed class HollowFlatBuffer
 
     public long Length => _buffer.Length - _start;
 
-    /// <summary>A buffer that has all its bytes (no holes).</summary>
-    public static HollowFlatBuffer Complete(byte[] bytes) => new(bytes, 0, []);
+    /// <summary>
+    /// <paramref name="buffer"/> (allocated uninitialized, so untouched pages cost nothing) with payloads at the given
+    /// offsets; every other byte must have been written.
+    /// </summary>
+    public static HollowBuffer WithHoles(byte[] buffer, IEnumerable<(int Offset, Payload Data)> holes) =>
+        new(buffer, 0, [.. holes.OrderBy(h => h.Offset)]);
 
     /// <summary>A builder for a buffer of up to <paramref name="capacity"/> bytes whose untouched pages cost no memory.</summary>
     public static FlatBufferBuilder NewBuilder(int capacity) => new(new ByteBuffer(GC.AllocateUninitializedArray<byte>(capacity)));
@@ -45,10 +49,10 @@ internal sealed class HollowFlatBuffer
     }
 
     /// <summary>The finished buffer of <paramref name="builder"/> with the holes <see cref="Reserve"/> made.</summary>
-    public static HollowFlatBuffer Finish(FlatBufferBuilder builder, IEnumerable<(int FromEnd, Payload Data)> holes)
+    public static HollowBuffer Finish(FlatBufferBuilder builder, IEnumerable<(int FromEnd, Payload Data)> holes)
     {
         var buffer = builder.DataBuffer.ToArraySegment(0, builder.DataBuffer.Length).Array!;
-        return new HollowFlatBuffer(buffer, builder.DataBuffer.Position,
+        return new HollowBuffer(buffer, builder.DataBuffer.Position,
             [.. holes.Select(h => (buffer.Length - h.FromEnd, h.Data)).OrderBy(h => h.Item1)]);
     }
 
