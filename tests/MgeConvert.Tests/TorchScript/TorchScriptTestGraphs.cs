@@ -333,6 +333,9 @@ public static class TorchScriptTestGraphs
             t.Apply(new Cast(DataType.Quantized(ElementType.UInt8, 0.05f, 128)), x),
             t.Apply(new Cast(DataType.Quantized(ElementType.Int32, 0.001f, 0)), x),
             t.Apply(new Cast(DataType.Quantized(ElementType.Int16, 0.001f, 0)), x));
+        var pooled = t.Apply(new Pool(PoolKind.Max, [2, 2], [2, 2], [1, 1, 1, 1]), t.Apply(new Cast(DataType.Float32), t.Apply(new Cast(q8), t.Input(2.0, 1, 2, 5, 5))));
+        var requantized = t.Apply(new Cast(q8), pooled);
+        t.Out(requantized, t.Apply(new Cast(DataType.Float32), requantized));
         return t.Done(1e-5, 0);
     }
 }

@@ -115,9 +115,10 @@ internal sealed partial class TorchScriptEmitter
         if (to.IsQuantized)
         {
             var real = from.IsQuantized || from.Element.IsFloat() ? x : Call("to", x, "6");
-            if (!to.Element.IsFloat() && !_read.Contains(node.Output))
+            // Rounding is not needed on values already on the grid, nor on a value only the graph returns: the output
+            // expression quantizes it to integers.
+            if (!to.Element.IsFloat() && (!_read.Contains(node.Output) || OnGrid(node.Input(0), to)))
             {
-                // Only a graph output, which the output expression quantizes to integers (rounding once is enough).
                 _names[node.Output] = real;
                 return true;
             }
@@ -142,6 +143,18 @@ internal sealed partial class TorchScriptEmitter
         Let(y, Call("to", x, Int(DtypeCode(to.Element))));
         return true;
     }
+
+    /// <summary>
+    /// Whether every element of <paramref name="value"/> is a real value of <paramref name="quantized"/>'s grid: a
+    /// dequantized <paramref name="quantized"/> value, or one made from such values by ops that only select or move elements.
+    /// </summary>
+    private static bool OnGrid(Value value, DataType quantized) => value.Producer switch
+    {
+        { Op: Cast { To.IsQuantized: false } } dequantize => dequantize.Input(0).DType == quantized,
+        { Op: Pool { Kind: PoolKind.Max } or GlobalPool { Kind: PoolKind.Max } or Concat or Reshape or Flatten or Transpose or Squeeze or Unsqueeze or Identity } move =>
+            move.Inputs.All(v => v is not null && OnGrid(v, quantized)),
+        _ => false,
+    };
 
     private static int DtypeCode(ElementType type) =>
         ScalarType(type) ?? throw new NotExpressibleException($"torch has no {type} tensors");
