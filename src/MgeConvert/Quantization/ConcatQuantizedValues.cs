@@ -7,8 +7,8 @@ namespace MgeConvert.Quantization;
 /// <summary>
 /// Quantize(Concat(Dequantize(a), Dequantize(b), ...)) becomes Concat(a, b, ...) when every input is a dequantize
 /// cast of an integer value quantized per tensor with exactly the output's type, and the float concatenation is
-/// read only by that quantize cast. Exact: re-quantizing a dequantized integer with its own scale and zero point
-/// gives the integer back. MegEngine's quantized concat (and ONNX's QAT export) is written this way.
+/// read only by that quantize cast. Exact: re-quantizing a float32 dequantized integer of at most 16 bits with its own
+/// scale and zero point gives the integer back. MegEngine's quantized concat is dumped this way.
 /// </summary>
 public sealed class ConcatQuantizedValues : IPass
 {
@@ -22,10 +22,10 @@ public sealed class ConcatQuantizedValues : IPass
         var removed = new HashSet<Node>();
         foreach (var quantize in graph.Nodes)
         {
-            if (quantize.Op is not Cast { To: { IsQuantized: true, Quant.IsPerTensor: true } to } || to.Element.IsFloat()
-                || quantize.Input(0) is not { Producer: { Op: Concat } concat } real || !real.DType.IsFloat
+            if (quantize.Op is not Cast { To: { IsQuantized: true, Quant.IsPerTensor: true, Element: ElementType.Int8 or ElementType.UInt8 or ElementType.Int16 or ElementType.UInt16 } to }
+                || quantize.Input(0) is not { Producer: { Op: Concat } concat } real || real.DType != DataType.Float32
                 || !GraphEdits.OnlyReadBy(graph, real, quantize, consumers)
-                || !concat.Inputs.All(v => v is { Producer: { Op: Cast { To.IsQuantized: false } } dequantize } && dequantize.Input(0).DType == to))
+                || !concat.Inputs.All(v => v is { Producer: { Op: Cast } dequantize } && v.DType == DataType.Float32 && dequantize.Input(0).DType == to))
             {
                 continue;
             }

@@ -42,6 +42,8 @@ public sealed class ConcatQuantizedValuesTests
         b.Output(b.Apply(new Cast(Q), shared));
         b.Output(shared);
         b.Output(b.Apply(new Cast(Q), b.Apply(new Concat(0), Dequantized(b, x, Q), x)));
+        var wide = DataType.Quantized(ElementType.Int32, 0.05f, 0);
+        b.Output(b.Apply(new Cast(wide), b.Apply(new Concat(0), Dequantized(b, x, wide), Dequantized(b, x, wide))));
 
         var record = GraphCheck.RunAndCompare(b.Graph, new ConcatQuantizedValues());
 

@@ -103,7 +103,7 @@ internal sealed class OnnxExportContext
     public void CheckQuantizedInputs()
     {
         // Concatenating integers of one quantization is exact (ConcatQuantizedValues leaves such concats).
-        if (Op is Cast || (Op is Concat && Node.Output.DType is { IsQuantized: true, Element: ElementType.Int8 or ElementType.UInt8 } q
+        if (Op is Cast || (Op is Concat && Node.Output.DType is { IsQuantized: true } q
             && Node.Inputs.All(v => v is not null && v.DType == q)))
         {
             return;
