@@ -14,7 +14,10 @@ public sealed class ConversionResult
     /// <summary>The concrete source container ("mgv2", "pickle", ...).</summary>
     public required string SourceContainer { get; init; }
 
-    /// <summary>IR op histogram right after reading.</summary>
+    /// <summary>
+    /// Ops of the source: the IR op histogram right after reading, plus FakeQuantize for the fake quantizations of a
+    /// QAT model, which the IR keeps as value annotations (<see cref="OpHistogram.OfSource"/>).
+    /// </summary>
     public required IReadOnlyList<OpCount> OpsIn { get; init; }
 
     /// <summary>IR op histogram of the graph handed to the writer (after the passes).</summary>

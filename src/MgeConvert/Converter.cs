@@ -54,7 +54,7 @@ public sealed class Converter
         progress?.Invoke(ConversionStage.Reading);
         var model = Read(input, from, options);
         var readTime = clock.Elapsed;
-        var opsIn = OpHistogram.Of(model.Graph);
+        var opsIn = OpHistogram.OfSource(model.Graph);
         var sourceNodes = OpMappings.Snapshot(model.Graph);
 
         clock.Restart();

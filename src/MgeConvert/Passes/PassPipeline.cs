@@ -28,8 +28,10 @@ public sealed class PassPipeline
 
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
-    /// batch-norm fusion when asked; per-channel bias Add folding into convolutions and Min/Max-to-Clip fusion for
-    /// the inference targets; TFLite also expands the remaining batch norms (it has no such op) and fuses activations
+    /// per-channel bias Add folding into convolutions and Min/Max-to-Clip fusion for the inference targets;
+    /// batch-norm fusion into the preceding convolution or linear op for ONNX, TFLite and TorchScript, and for Caffe
+    /// when asked (--fuse_bn, as the original); ONNX and TorchScript concatenate quantized values without
+    /// dequantizing them; TFLite also expands the remaining batch norms (it has no such op) and fuses activations
     /// into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
@@ -41,9 +43,14 @@ public sealed class PassPipeline
             passes.Add(new FuseMinMaxIntoClip());
         }
 
-        if (fuseBatchNorm || target == ModelFormat.TFLite)
+        if (fuseBatchNorm || target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.TorchScript)
         {
             passes.Add(new FuseBatchNormIntoConv { LeaveConv2dToWriter = target == ModelFormat.TFLite });
+        }
+
+        if (target is ModelFormat.Onnx or ModelFormat.TorchScript)
+        {
+            passes.Add(new Quantization.ConcatQuantizedValues());
         }
 
         if (target == ModelFormat.TFLite)
@@ -63,7 +70,7 @@ public sealed class PassPipeline
     }
 
     /// <summary>
-    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
+    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion for Caffe as the options ask (--fuse_bn). QAT fake
     /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
     /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize),
     /// and --remove_relu removes every Relu for TFLite.

@@ -79,6 +79,16 @@ public static class QuantAnnotations
 
     public static void Clear(Value value) => Table.Remove(value);
 
+    /// <summary>
+    /// How many fake quantizations a QAT model runs that its graph keeps as annotations rather than nodes: one per
+    /// annotated weight or rounded bias (weight_fake_quant, fake_quant_bias) and per activation an act_fake_quant
+    /// rounds. Not counted: graph inputs (their quantization is declared, not computed) and outputs of Identity
+    /// nodes, which stand for QuantStub modules whose only computation is that fake quantization.
+    /// </summary>
+    public static int FakeQuantizations(Graph graph) =>
+        graph.Nodes.SelectMany(n => n.Inputs.OfType<Value>().Concat(n.Outputs)).Distinct()
+            .Count(v => Get(v) is { FakeQuantized: true } && !graph.Inputs.Contains(v) && v.Producer?.Op is not Ir.Ops.Identity);
+
     /// <summary>Whether any value of the graph is annotated.</summary>
     public static bool HasAny(Graph graph) =>
         graph.Inputs.Concat(graph.Outputs).Concat(graph.Nodes.SelectMany(n => n.Inputs.OfType<Value>().Concat(n.Outputs))).Any(v => Get(v) is not null);

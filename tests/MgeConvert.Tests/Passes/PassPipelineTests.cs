@@ -21,10 +21,12 @@ public class PassPipelineTests
     [Fact]
     public void StandardOrdersPerTarget()
     {
+        string[] onnx = ["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "ConcatQuantizedValues", "EliminateDeadCode"];
+        Assert.Equal(onnx, PassPipeline.Standard("onnx").Passes.Select(p => p.Name));
+        Assert.Equal(onnx, PassPipeline.Standard(ModelFormat.TorchScript).Passes.Select(p => p.Name));
+        Assert.Equal(onnx, PassPipeline.Standard(ModelFormat.Onnx, fuseBatchNorm: true).Passes.Select(p => p.Name));
         Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "EliminateDeadCode"],
-            PassPipeline.Standard("onnx").Passes.Select(p => p.Name));
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "EliminateDeadCode"],
-            PassPipeline.Standard(ModelFormat.Onnx, fuseBatchNorm: true).Passes.Select(p => p.Name));
+            PassPipeline.Standard("caffe").Passes.Select(p => p.Name));
         Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "ExpandBatchNorm",
             "FuseActivation", "EliminateDeadCode"], PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
         Assert.Equal(["RemoveIdentity", "FoldConstants", "Decompose3dConvolution", "Decompose3dPooling", "EliminateDeadCode"], PassPipeline.Standard("mge").Passes.Select(p => p.Name));

@@ -7,21 +7,21 @@ namespace MgeConvert.Tests.Robustness;
 
 /// <summary>
 /// The goal: on CNN fixtures (those whose graph as read contains a convolution) no target emits more operators than
-/// the source graph has (source = the IR as read; emitted = counted in the written file, see <see cref="EmittedOpCount"/>).
+/// the source graph has (source = the IR as read plus the fake quantizations a QAT model runs, see
+/// <see cref="OpHistogram.OfSource"/>; emitted = counted in the written file, see <see cref="EmittedOpCount"/>).
 /// Not met yet: the test lists every fixture over the goal and is a ratchet — it fails when a target gets worse than
-/// the recorded count. Remaining causes: HardSwish decomposed at the default ONNX opset 13 and requantizing casts of
-/// int8 graphs (ONNX: dequantize + quantize); explicit convolution pads that SAME cannot express and grouped
-/// transposed convolutions (TFLite: PAD, SPLIT/CONCAT); fake quantization that the IR keeps as annotations and
-/// TorchScript computes, and integer graph inputs/outputs (TorchScript); Caffe layers per IR op.
+/// the recorded count. Remaining causes: convolution pads wider than SAME's, which only a PAD operator can add, and
+/// transposed-convolution windows only a crop can cut (TFLite); int8 graph outputs, which torch quantizes in two calls
+/// (quantize_per_tensor, int_repr; TorchScript); Caffe layers per IR op.
 /// </summary>
 public sealed class OpCountTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<ModelFormat, int> RecordedOverGoal = new()
     {
-        [ModelFormat.Onnx] = 4,
-        [ModelFormat.TFLite] = 6,
+        [ModelFormat.Onnx] = 0,
+        [ModelFormat.TFLite] = 5,
         [ModelFormat.Caffe] = 13,
-        [ModelFormat.TorchScript] = 7,
+        [ModelFormat.TorchScript] = 3,
     };
 
     public static TheoryData<ModelFormat> Targets => [ModelFormat.Onnx, ModelFormat.TFLite, ModelFormat.Caffe, ModelFormat.TorchScript];

@@ -27,6 +27,7 @@ public static class TorchScriptTestGraphs
         yield return Resizes();
         yield return Casts();
         yield return FakeQuantization();
+        yield return QuantizedOutputs();
     }
 
     private sealed class Builder(string name)
@@ -317,6 +318,24 @@ public static class TorchScriptTestGraphs
         var conv = t.B.Apply(new Conv([1, 1], [1, 1, 1, 1], [1, 1], 1, FusedActivation.Relu), qx, w);
         conv.Type = new TensorType(DataType.Quantized(ElementType.UInt8, 0.05f, 0), conv.Shape);
         t.Out(t.Apply(new Cast(DataType.Float32), qx), conv);
+        return t.Done(1e-5, 0);
+    }
+
+    private static TorchScriptCase QuantizedOutputs()
+    {
+        var t = new Builder("quantized_outputs");
+        var x = t.Input(3.0, 2, 3, 4);
+        var q8 = DataType.Quantized(ElementType.Int8, 0.02f, 3);
+        var a = t.Apply(new Cast(q8), x);
+        var b = t.Apply(new Cast(q8), t.Apply(new Unary(UnaryFunction.Neg), x));
+        t.Out(
+            t.Apply(new Concat(1), a, b),
+            t.Apply(new Cast(DataType.Quantized(ElementType.UInt8, 0.05f, 128)), x),
+            t.Apply(new Cast(DataType.Quantized(ElementType.Int32, 0.001f, 0)), x),
+            t.Apply(new Cast(DataType.Quantized(ElementType.Int16, 0.001f, 0)), x));
+        var pooled = t.Apply(new Pool(PoolKind.Max, [2, 2], [2, 2], [1, 1, 1, 1]), t.Apply(new Cast(DataType.Float32), t.Apply(new Cast(q8), t.Input(2.0, 1, 2, 5, 5))));
+        var requantized = t.Apply(new Cast(q8), pooled);
+        t.Out(requantized, t.Apply(new Cast(DataType.Float32), requantized));
         return t.Done(1e-5, 0);
     }
 }

@@ -91,6 +91,35 @@ public class TorchScriptWriterTests(ITestOutputHelper output)
         Assert.Equal(data.ToFloats().Select(v => -v), result.Outputs[1].ToFloats());
     }
 
+    [Fact]
+    public void QuantizedValuesAreRoundedOnlyWhereTheyLeaveTheGrid()
+    {
+        var b = new GraphBuilder("rounding");
+        var q = DataType.Quantized(ElementType.Int8, 0.1f, 0);
+        var x = b.Input("x", DataType.Float32, new Shape(1, 2, 4, 4));
+        var onGrid = b.Apply(new Cast(q), x);
+        var pooled = b.Apply(new Pool(PoolKind.Max, [2, 2], [2, 2], [0, 0, 0, 0]), b.Apply(new Cast(DataType.Float32), onGrid));
+        var requantized = b.Apply(new Cast(q), pooled);
+        b.Output(b.Apply(new Cast(DataType.Float32), requantized));
+        b.Output(b.Apply(new Cast(q), b.Apply(new Unary(UnaryFunction.Exp), pooled)));
+        using var temp = new Cli.TempDirectory();
+        var path = temp.File("rounding.pt");
+
+        var code = TorchScriptCode(TorchScriptWriter.Serialize(b.Graph, path));
+
+        // The input is rounded once; the max pool keeps it on the grid; the integer output is quantized once.
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(code, @"torch\.fake_quantize_per_tensor_affine\("));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(code, @"torch\.quantize_per_tensor\("));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(code, @"torch\.int_repr\("));
+    }
+
+    private static string TorchScriptCode(byte[] archive)
+    {
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(archive));
+        using var reader = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith("/code/__torch__.py", StringComparison.Ordinal)).Open());
+        return reader.ReadToEnd();
+    }
+
     private static string? Problem(Tensor expected, Tensor actual, DataType type, TorchScriptCase c)
     {
         if (expected.ElementCount != actual.ElementCount || !expected.Shape.SequenceEqual(actual.Shape))

@@ -102,7 +102,9 @@ internal sealed class OnnxExportContext
 
     public void CheckQuantizedInputs()
     {
-        if (Op is Cast)
+        // Concatenating integers of one quantization is exact (ConcatQuantizedValues leaves such concats).
+        if (Op is Cast || (Op is Concat && Node.Output.DType is { IsQuantized: true } q
+            && Node.Inputs.All(v => v is not null && v.DType == q)))
         {
             return;
         }

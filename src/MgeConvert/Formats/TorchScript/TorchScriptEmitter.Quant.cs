@@ -28,11 +28,25 @@ internal sealed partial class TorchScriptEmitter
     private static string Quantize(string real, QuantParams q, ElementType storage, string valueName)
     {
         RequirePerTensor(q, valueName);
+        if (QuantizedScalarType(storage) is { } quantized)
+        {
+            return Call("int_repr", Call("quantize_per_tensor", real, Float(q.Scale), Int(q.ZeroPoint), Int(quantized)));
+        }
+
         var (min, max) = QuantRange(storage, valueName);
         var rounded = Call("round", Call("div", real, Float(q.Scale)));
         var stored = Call("clamp", q.ZeroPoint == 0 ? rounded : Call("add", rounded, Int(q.ZeroPoint)), Float(min), Float(max));
         return Call("to", stored, Int(ScalarType(storage)!.Value));
     }
+
+    /// <summary>c10::ScalarType codes of torch's quantized tensors (quantize_per_tensor saturates to their range).</summary>
+    private static int? QuantizedScalarType(ElementType storage) => storage switch
+    {
+        ElementType.Int8 => 12,
+        ElementType.UInt8 => 13,
+        ElementType.Int32 => 14,
+        _ => null,
+    };
 
     /// <summary>
     /// Rounds real values to the grid of <paramref name="value"/>'s quantization: its recorded QAT range when
@@ -98,13 +112,22 @@ internal sealed partial class TorchScriptEmitter
             return true;
         }
 
-        var y = Out(node);
         if (to.IsQuantized)
         {
             var real = from.IsQuantized || from.Element.IsFloat() ? x : Call("to", x, "6");
-            Let(y, FakeQuantize(real, node.Output));
+            // Rounding is not needed on values already on the grid, nor on a value only the graph returns: the output
+            // expression quantizes it to integers.
+            if (!to.Element.IsFloat() && (!_read.Contains(node.Output) || OnGrid(node.Input(0), to)))
+            {
+                _names[node.Output] = real;
+                return true;
+            }
+
+            Let(Out(node), FakeQuantize(real, node.Output));
             return true;
         }
+
+        var y = Out(node);
 
         if (from.Quant is { } q)
         {
@@ -120,6 +143,18 @@ internal sealed partial class TorchScriptEmitter
         Let(y, Call("to", x, Int(DtypeCode(to.Element))));
         return true;
     }
+
+    /// <summary>
+    /// Whether every element of <paramref name="value"/> is a real value of <paramref name="quantized"/>'s grid: a
+    /// dequantized <paramref name="quantized"/> value, or one made from such values by ops that only select or move elements.
+    /// </summary>
+    private static bool OnGrid(Value value, DataType quantized) => value.Producer switch
+    {
+        { Op: Cast { To.IsQuantized: false } } dequantize => dequantize.Input(0).DType == quantized,
+        { Op: Pool { Kind: PoolKind.Max } or GlobalPool { Kind: PoolKind.Max } or Concat or Reshape or Flatten or Transpose or Squeeze or Unsqueeze or Identity } move =>
+            move.Inputs.All(v => v is not null && OnGrid(v, quantized)),
+        _ => false,
+    };
 
     private static int DtypeCode(ElementType type) =>
         ScalarType(type) ?? throw new NotExpressibleException($"torch has no {type} tensors");

@@ -16,6 +16,9 @@ internal sealed partial class TorchScriptEmitter
     private readonly HashSet<string> _used = new(StringComparer.Ordinal) { "self", "torch", "ops", "annotate", "Tensor" };
     private readonly List<string> _body = [];
 
+    /// <summary>Values some node reads (not only the graph outputs).</summary>
+    private readonly HashSet<Value> _read;
+
     /// <summary>Locals declared for op outputs (the ones that may be reassigned in place).</summary>
     private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
     private int _temps;
@@ -23,6 +26,7 @@ internal sealed partial class TorchScriptEmitter
     public TorchScriptEmitter(Graph graph)
     {
         _graph = graph;
+        _read = [.. graph.Nodes.SelectMany(n => n.Inputs.OfType<Value>())];
     }
 
     public List<(string Name, Tensor Tensor)> Attributes { get; } = [];
