@@ -7,7 +7,8 @@ namespace MgeConvert.Passes;
 /// <summary>
 /// Folds an Add of a per-output-channel float constant that is the only reader of a Conv/ConvTranspose result into
 /// the convolution's bias: MegEngine dumps keep a convolution's bias as a separate elementwise operator. The fused
-/// node then computes the Add's result value (its name and annotations stay). Values with quantization annotations
+/// node then computes the Add's result value (its name and annotations stay). A constant added to a sum with a
+/// convolution result goes into that convolution too (see <see cref="FoldThroughSum"/>). Values with quantization annotations
 /// are left alone, since their fake quantization must see the unfolded numbers. A per-channel Mul is not folded:
 /// scaling would make a second copy of every weight it touches.
 /// </summary>
@@ -66,10 +67,54 @@ public sealed class FoldChannelBiasIntoConv : IPass
                 removed.Add(node);
                 break;
             }
+
+            if (!removed.Contains(node) && FoldThroughSum(graph, node, consumers, removed) is { } sum)
+            {
+                removed.Add(sum);
+            }
         }
 
         graph.Nodes.RemoveAll(removed.Contains);
         return removed.Count;
+    }
+
+    /// <summary>
+    /// c + (a + conv) with a per-channel constant c, where the inner sum and the convolution result are read only
+    /// here: c goes into the convolution's bias and the node becomes a + conv (MegEngine dumps add a residual before
+    /// the bias). Returns the inner sum's node, which the caller removes; null when nothing changed.
+    /// </summary>
+    private static Node? FoldThroughSum(Graph graph, Node node, Dictionary<Value, List<Node>> consumers, HashSet<Node> removed)
+    {
+        for (var side = 0; side < 2; side++)
+        {
+            var constant = node.Input(1 - side);
+            if (node.Input(side).Producer is not { Op: Binary { Function: BinaryFunction.Add, Activation: FusedActivation.None } } sum
+                || removed.Contains(sum) || !constant.IsConstant || !constant.DType.IsFloat
+                || !sum.Output.Shape.Equals(node.Output.Shape) || !GraphEdits.OnlyReadBy(graph, sum.Output, node, consumers)
+                || QuantAnnotations.Get(sum.Output) is not null)
+            {
+                continue;
+            }
+
+            foreach (var term in sum.Inputs)
+            {
+                if (term?.Producer is not { Op: Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } } conv
+                    || removed.Contains(conv) || !term.DType.IsFloat || !term.Shape.Equals(sum.Output.Shape)
+                    || !GraphEdits.OnlyReadBy(graph, term, sum, consumers)
+                    || conv.Inputs.Skip(1).Append(term).Any(v => v is not null && QuantAnnotations.Get(v) is not null)
+                    || PerChannel(constant.Constant!, term.Shape) is not { } values
+                    || !ConvAffineFolding.TryFold(graph, conv, ChannelAffine.Add(values), "_add"))
+                {
+                    continue;
+                }
+
+                node.Inputs.Clear();
+                node.Inputs.AddRange(sum.Inputs);
+                return sum;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -28,11 +28,11 @@ public sealed class PassPipeline
 
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
-    /// per-channel bias Add folding into convolutions and Min/Max-to-Clip fusion for the inference targets;
-    /// batch-norm fusion into the preceding convolution or linear op for ONNX, TFLite and TorchScript, and for Caffe
-    /// when asked (--fuse_bn, as the original); ONNX and TorchScript concatenate quantized values without
-    /// dequantizing them; TFLite also expands the remaining batch norms (it has no such op) and fuses activations
-    /// into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
+    /// for the inference targets, bias Add folding into convolutions and Gemms and the fusion of spelled-out Clip,
+    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for ONNX, TFLite and
+    /// TorchScript, and for Caffe when asked (--fuse_bn, as the original); ONNX and TorchScript concatenate quantized
+    /// values without dequantizing them; TFLite also expands the remaining batch norms (it has no such op) and fuses
+    /// activations into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
     {
@@ -40,7 +40,10 @@ public sealed class PassPipeline
         if (target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.Caffe or ModelFormat.TorchScript)
         {
             passes.Add(new FoldChannelBiasIntoConv());
+            passes.Add(new FoldBiasIntoGemm());
             passes.Add(new FuseMinMaxIntoClip());
+            passes.Add(new FuseLeakyRelu());
+            passes.Add(new FuseSoftmax());
         }
 
         if (fuseBatchNorm || target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.TorchScript)

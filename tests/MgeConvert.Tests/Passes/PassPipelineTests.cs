@@ -21,13 +21,13 @@ public class PassPipelineTests
     [Fact]
     public void StandardOrdersPerTarget()
     {
-        string[] onnx = ["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "ConcatQuantizedValues", "EliminateDeadCode"];
+        string[] onnx = ["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FoldBiasIntoGemm", "FuseMinMaxIntoClip", "FuseLeakyRelu", "FuseSoftmax", "FuseBatchNormIntoConv", "ConcatQuantizedValues", "EliminateDeadCode"];
         Assert.Equal(onnx, PassPipeline.Standard("onnx").Passes.Select(p => p.Name));
         Assert.Equal(onnx, PassPipeline.Standard(ModelFormat.TorchScript).Passes.Select(p => p.Name));
         Assert.Equal(onnx, PassPipeline.Standard(ModelFormat.Onnx, fuseBatchNorm: true).Passes.Select(p => p.Name));
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "EliminateDeadCode"],
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FoldBiasIntoGemm", "FuseMinMaxIntoClip", "FuseLeakyRelu", "FuseSoftmax", "EliminateDeadCode"],
             PassPipeline.Standard("caffe").Passes.Select(p => p.Name));
-        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FuseMinMaxIntoClip", "FuseBatchNormIntoConv", "ExpandBatchNorm",
+        Assert.Equal(["RemoveIdentity", "FoldConstants", "FoldChannelBiasIntoConv", "FoldBiasIntoGemm", "FuseMinMaxIntoClip", "FuseLeakyRelu", "FuseSoftmax", "FuseBatchNormIntoConv", "ExpandBatchNorm",
             "FuseActivation", "EliminateDeadCode"], PassPipeline.Standard("tflite").Passes.Select(p => p.Name));
         Assert.Equal(["RemoveIdentity", "FoldConstants", "Decompose3dConvolution", "Decompose3dPooling", "EliminateDeadCode"], PassPipeline.Standard("mge").Passes.Select(p => p.Name));
         Assert.All(PassPipeline.Standard("tflite").Passes, p => Assert.False(string.IsNullOrWhiteSpace(p.Description)));

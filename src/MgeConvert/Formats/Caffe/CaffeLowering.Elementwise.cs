@@ -70,6 +70,7 @@ internal sealed partial class CaffeLowering
             return;
         }
 
+        (axis, dims) = AlignWithReshapeSource(small, outShape, axis, dims);
         var smallBlob = Blob(small);
         if (!dims.SequenceEqual(StaticShape(small)))
         {
@@ -95,6 +96,30 @@ internal sealed partial class CaffeLowering
         var expanded = TempBlob($"{node.Output.Name}/expanded");
         Extra(node, "expand", "Scale", [ones, smallBlob], [expanded]).ScaleParam = new ScaleParameter { Axis = axis, NumAxes = dims.Length };
         EmitTensorBinary(node, f, aIsBig ? bigBlob : expanded, aIsBig ? expanded : bigBlob);
+    }
+
+    /// <summary>
+    /// When the operand is a reshape of a value whose shape is the block widened over leading axes of extent 1, that
+    /// block: the operand's reshape back then cancels out (see <see cref="Simplify"/>).
+    /// </summary>
+    private static (int Axis, long[] Dims) AlignWithReshapeSource(Value small, long[] full, int axis, long[] dims)
+    {
+        if (small.Producer is not { Op: Reshape or Squeeze or Unsqueeze or Flatten } reshape || !reshape.Input(0).Shape.IsStatic)
+        {
+            return (axis, dims);
+        }
+
+        var source = reshape.Input(0).Shape.ToArray();
+        for (var first = axis; first >= 0 && (first == axis || full[first] == 1); first--)
+        {
+            long[] widened = [.. Enumerable.Repeat(1L, axis - first), .. dims];
+            if (widened.SequenceEqual(source))
+            {
+                return (first, widened);
+            }
+        }
+
+        return (axis, dims);
     }
 
     /// <summary>
@@ -290,13 +315,34 @@ internal sealed partial class CaffeLowering
     }
 
     /// <summary>
-    /// clip(x, min, max) from layers every Caffe reader knows (OpenCV has no Clip):
-    /// max(x, lo) = relu(x - lo) + lo and min(y, hi) = hi - relu(hi - y). In place when input = output.
+    /// clip(x, min, max) from layers every Caffe reader knows (OpenCV has no Clip), with linear Power layers at the ends
+    /// that merge with neighbouring ones: max first, y = max(x, lo) − lo = relu(x − lo), then min(y + lo, hi) =
+    /// hi − relu(hi − lo − y); or, when <paramref name="afterLinear"/> (the input comes from a linear Power), min first,
+    /// z = hi − min(x, hi) = relu(hi − x), then max(hi − z, lo) = lo + relu(hi − lo − z). In place when input = output.
     /// </summary>
-    private void LowerClip(Node node, string input, string output, float min, float max, string? suffix = null)
+    private void LowerClip(Node node, string input, string output, float min, float max, string? suffix = null, bool afterLinear = false)
     {
+        var (hasMin, hasMax) = (min > float.MinValue, max < float.MaxValue);
         var steps = new List<(string Suffix, string Type, PowerParameter? Power)>();
-        if (min > float.MinValue)
+        if (hasMax && (afterLinear || !hasMin))
+        {
+            steps.Add(("above", "Power", new PowerParameter { Scale = -1, Shift = max }));
+            steps.Add(("upper", "ReLU", null));
+            if (hasMin)
+            {
+                steps.Add(("below", "Power", new PowerParameter { Scale = -1, Shift = max - min }));
+                steps.Add(("lower", "ReLU", null));
+                if (min != 0)
+                {
+                    steps.Add(("lower_back", "Power", new PowerParameter { Shift = min }));
+                }
+            }
+            else
+            {
+                steps.Add(("upper_back", "Power", new PowerParameter { Scale = -1, Shift = max }));
+            }
+        }
+        else if (hasMin)
         {
             if (min != 0)
             {
@@ -304,17 +350,16 @@ internal sealed partial class CaffeLowering
             }
 
             steps.Add(("lower", "ReLU", null));
-            if (min != 0)
+            if (hasMax)
+            {
+                steps.Add(("above", "Power", new PowerParameter { Scale = -1, Shift = max - min }));
+                steps.Add(("upper", "ReLU", null));
+                steps.Add(("upper_back", "Power", new PowerParameter { Scale = -1, Shift = max }));
+            }
+            else if (min != 0)
             {
                 steps.Add(("lower_back", "Power", new PowerParameter { Shift = min }));
             }
-        }
-
-        if (max < float.MaxValue)
-        {
-            steps.Add(("above", "Power", new PowerParameter { Scale = -1, Shift = max }));
-            steps.Add(("upper", "ReLU", null));
-            steps.Add(("upper_back", "Power", new PowerParameter { Scale = -1, Shift = max }));
         }
 
         var current = input;
@@ -355,7 +400,7 @@ internal sealed partial class CaffeLowering
                 // x · clip(x/6 + 1/2, 0, 1)
                 var linear = Power(node, "gate", x, TempBlob($"{node.Output.Name}/gate"), scale: 1f / 6, shift: 0.5f);
                 var gate = TempBlob($"{node.Output.Name}/gate_clipped");
-                LowerClip(node, linear, gate, 0, 1, "gate_clip");
+                LowerClip(node, linear, gate, 0, 1, "gate_clip", afterLinear: true);
                 Main(node, "Eltwise", [x, gate], [Define(node.Output)]).EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Prod };
                 return;
             default:
@@ -397,7 +442,7 @@ internal sealed partial class CaffeLowering
     private void LowerHardSigmoid(Node node, HardSigmoid hard)
     {
         var linear = Power(node, "linear", Blob(node.Input(0)), TempBlob($"{node.Output.Name}/linear"), scale: hard.Alpha, shift: hard.Beta);
-        LowerClip(node, linear, Define(node.Output), 0, 1);
+        LowerClip(node, linear, Define(node.Output), 0, 1, afterLinear: true);
     }
 
     private void LowerPRelu(Node node)

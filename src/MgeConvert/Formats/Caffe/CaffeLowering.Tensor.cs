@@ -175,9 +175,9 @@ internal sealed partial class CaffeLowering
     }
 
     /// <summary>
-    /// Reductions over one contiguous block of axes, as pooling: the input is viewed as
-    /// (outer, 1, reduced, inner) and pooled with a (reduced x 1) window. Caffe's Reduction layer is not
-    /// used: it can only reduce all trailing axes, and OpenCV cannot read it.
+    /// Reductions over one contiguous block of axes, as pooling: spatial axes of a 4-D input directly (a global
+    /// pooling for both), others on the input viewed as (outer, 1, reduced, inner) with a (reduced x 1) window.
+    /// Caffe's Reduction layer is not used: it can only reduce all trailing axes, and OpenCV cannot read it.
     /// </summary>
     private void LowerReduce(Node node, Reduce reduce)
     {
@@ -206,7 +206,8 @@ internal sealed partial class CaffeLowering
             _ => throw new NotExpressibleException($"Caffe has no reduction {reduce.Kind}"),
         };
 
-        var spatial = shape.Length == 4 && axes.SequenceEqual([2, 3]);
+        var spatial = shape.Length == 4 && axes[0] >= 2;
+        var global = spatial && axes.Length == 2;
         var steps = new List<(string Suffix, string Type, Action<LayerParameter>? Configure)>();
         if (pre is not null)
         {
@@ -218,15 +219,17 @@ internal sealed partial class CaffeLowering
             steps.Add(("view", "Reshape", l => l.ReshapeParam = new ReshapeParameter { Shape = Shape([outer, 1, reduced, inner]) }));
         }
 
-        steps.Add(("pool", "Pooling", l => l.PoolingParam = spatial
+        steps.Add(("pool", "Pooling", l => l.PoolingParam = global
             ? new PoolingParameter { Pool = pool, GlobalPooling = true }
-            : new PoolingParameter { Pool = pool, KernelH = (uint)reduced, KernelW = 1, StrideH = 1, StrideW = 1 }));
+            : spatial
+                ? new PoolingParameter { Pool = pool, KernelH = (uint)(axes[0] == 2 ? shape[2] : 1), KernelW = (uint)(axes[^1] == 3 ? shape[3] : 1), StrideH = 1, StrideW = 1 }
+                : new PoolingParameter { Pool = pool, KernelH = (uint)reduced, KernelW = 1, StrideH = 1, StrideW = 1 }));
         if (post is not null)
         {
             steps.Add(post.Value);
         }
 
-        long[] pooledShape = spatial ? [shape[0], shape[1], 1, 1] : [outer, 1, 1, inner];
+        long[] pooledShape = spatial ? [shape[0], shape[1], axes[0] == 2 ? 1 : shape[2], axes[^1] == 3 ? 1 : shape[3]] : [outer, 1, 1, inner];
         if (!pooledShape.SequenceEqual(StaticShape(node.Output)))
         {
             steps.Add(("reshape", "Reshape", l => l.ReshapeParam = ReshapeTo(StaticShape(node.Output))));

@@ -88,6 +88,7 @@ internal sealed partial class CaffeLowering
             throw new UnsupportedOpsException(file, "Caffe", unsupported);
         }
 
+        lowering.Simplify();
         var net = new NetParameter { Name = graph.Name };
         net.Layer.AddRange(lowering._layers);
         return new CaffeNet(net, lowering._deferredValues);
@@ -144,6 +145,11 @@ internal sealed partial class CaffeLowering
         _definedBlobs.Add(name);
         _blobNames.Add(name);
         _blobs[value] = name;
+        if (value.Shape is { IsStatic: true, Rank: > 0 })
+        {
+            _blobShapes[name] = value.Shape.ToArray();
+        }
+
         return name;
     }
 
