@@ -61,12 +61,22 @@ internal static class ConvAffineFolding
         if (weight.DType is { Element: ElementType.Float32, Quant: null })
         {
             // Straight into the new tensor's bytes, with the same double product and one rounding as below.
-            var source = weight.Constant.Span<float>();
-            var bytes = new byte[source.Length * sizeof(float)];
-            var target = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-            for (var i = 0; i < source.Length; i++)
+            var from = weight.Constant.Span<float>();
+            var bytes = GC.AllocateUninitializedArray<byte>(from.Length * sizeof(float));
+            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+            if (!transposed)
             {
-                target[i] = (float)(source[i] * affine.Scale[Channel(i)]);
+                for (var row = 0; row < dims[0]; row++)
+                {
+                    FloatRows.Scale(from.Slice((int)(row * perRow), (int)perRow), to.Slice((int)(row * perRow), (int)perRow), affine.Scale[row]);
+                }
+            }
+            else
+            {
+                for (var i = 0; i < from.Length; i++)
+                {
+                    to[i] = (float)(from[i] * affine.Scale[Channel(i)]);
+                }
             }
 
             return new Tensor(weight.DType, weight.Shape, bytes);

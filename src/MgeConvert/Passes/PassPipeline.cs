@@ -29,8 +29,9 @@ public sealed class PassPipeline
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
     /// for the inference targets, bias Add folding into convolutions and Gemms and the fusion of spelled-out Clip,
-    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for ONNX, TFLite and
-    /// TorchScript, and for Caffe when asked (--fuse_bn, as the original); ONNX and TorchScript concatenate quantized
+    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for TFLite (which has
+    /// no batch norm) and when asked (--fuse_bn, as the original; fused weights are new constants, a second copy of
+    /// every folded weight until written); ONNX and TorchScript concatenate quantized
     /// values without dequantizing them; TFLite also expands the remaining batch norms (it has no such op) and fuses
     /// activations into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
@@ -46,7 +47,7 @@ public sealed class PassPipeline
             passes.Add(new FuseSoftmax());
         }
 
-        if (fuseBatchNorm || target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.TorchScript)
+        if (fuseBatchNorm || target == ModelFormat.TFLite)
         {
             passes.Add(new FuseBatchNormIntoConv { LeaveConv2dToWriter = target == ModelFormat.TFLite });
         }
@@ -73,7 +74,7 @@ public sealed class PassPipeline
     }
 
     /// <summary>
-    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion for Caffe as the options ask (--fuse_bn). QAT fake
+    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
     /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
     /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize),
     /// and --remove_relu removes every Relu for TFLite.

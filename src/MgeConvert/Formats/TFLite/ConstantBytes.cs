@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace MgeConvert.Formats.TFLite;
 
 /// <summary>
@@ -62,30 +60,8 @@ internal abstract class ConstantBytes : IO.HollowBuffer.Payload
             var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(target[..Length]);
             for (var row = 0; row < scales.Length; row++)
             {
-                ScaleRow(values.Slice(row * rowLength, rowLength), scales[row]);
-            }
-        }
-
-        /// <summary>value = (float)(value * scale), the product taken in double precision.</summary>
-        private static void ScaleRow(Span<float> row, double scale)
-        {
-            var i = 0;
-            if (Vector128.IsHardwareAccelerated)
-            {
-                var factor = Vector128.Create(scale);
-                var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector128<float>>(row);
-                foreach (ref var v in vectors)
-                {
-                    var (lower, upper) = Vector128.Widen(v);
-                    v = Vector128.Narrow(lower * factor, upper * factor);
-                }
-
-                i = vectors.Length * Vector128<float>.Count;
-            }
-
-            for (; i < row.Length; i++)
-            {
-                row[i] = (float)(row[i] * scale);
+                var rowValues = values.Slice(row * rowLength, rowLength);
+                Ir.FloatRows.Scale(rowValues, rowValues, scales[row]);
             }
         }
     }
