@@ -6,7 +6,6 @@ namespace MgeConvert.Formats.TFLite;
 /// </summary>
 internal abstract class ConstantBytes : IO.HollowBuffer.Payload
 {
-
     public static implicit operator ConstantBytes(ReadOnlyMemory<byte> bytes) => new StoredBytes(bytes);
 
     public static implicit operator ConstantBytes(byte[] bytes) => new StoredBytes(bytes);
