@@ -8,8 +8,11 @@ namespace MgeConvert.Formats.Mge;
 /// <c>MGBS</c> (every 1.x loader), per <see cref="ConversionOptions.MgeFormat"/>. Every file is read back by
 /// <see cref="MgeReader"/> and compared with what was written before it is handed out.
 /// </summary>
-public sealed class MgeWriter : IModelWriter
+public sealed class MgeWriter : IModelWriter, IWriterNotes
 {
+    // Per flow of execution: one writer instance (the registry's) serves concurrent conversions.
+    private readonly AsyncLocal<IReadOnlyList<string>?> _lastNotes = new();
+
     /// <summary>
     /// optimize_options bit 6, fuse_grain: what MegEngine 1.11+ records for optimize_for_inference with default
     /// options (docs/mge-format.md §11.1); the writer has then folded constants and batch norms as that pass set does.
@@ -18,19 +21,23 @@ public sealed class MgeWriter : IModelWriter
 
     public ModelFormat Format => ModelFormat.Mge;
 
+    /// <summary>What the last <see cref="Prepare"/> of the calling flow narrowed from 64 to 32 bits.</summary>
+    public IReadOnlyList<string> LastNotes => _lastNotes.Value ?? [];
+
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for .mge", nameof(options));
-        var dump = SerializeChecked(graph, options, path);
+        var (dump, notes) = SerializeChecked(graph, options, path);
+        _lastNotes.Value = notes;
         return [new OutputFile(path, dump.WriteTo)];
     }
 
     /// <summary>The dump's bytes; throws <see cref="UnsupportedOpsException"/> listing every op MegEngine cannot express.</summary>
     public static byte[] Serialize(Graph graph, ConversionOptions options, string path = "<mge>") =>
-        SerializeChecked(graph, options, path).ToArray();
+        SerializeChecked(graph, options, path).Dump.ToArray();
 
     /// <summary>The checked dump; the large tensors stay out of the serializer's buffer until written.</summary>
-    private static IO.HollowBuffer SerializeChecked(Graph graph, ConversionOptions options, string path)
+    private static (IO.HollowBuffer Dump, IReadOnlyList<string> Notes) SerializeChecked(Graph graph, ConversionOptions options, string path)
     {
         var container = MgeWriteSettings.Parse(path, options.MgeFormat);
         var lowering = new MgeLowering(graph, container);
@@ -48,6 +55,6 @@ public sealed class MgeWriter : IModelWriter
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
             : MgeV1Serializer.Serialize(lowering.Program, settings);
         MgeWriteCheck.Verify(path, dump.Frame, lowering.Program, graph, settings);
-        return dump;
+        return (dump, lowering.Narrowing.Notes());
     }
 }
