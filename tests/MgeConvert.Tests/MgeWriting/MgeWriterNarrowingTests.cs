@@ -1,4 +1,5 @@
 using MgeConvert.Formats.Mge;
+using MgeConvert.Formats.TracedModule;
 using MgeConvert.Ir;
 using MgeConvert.Ir.Ops;
 
@@ -22,10 +23,18 @@ public class MgeWriterNarrowingTests
         var writer = new MgeWriter();
         writer.Prepare(b.Graph, new ConversionOptions { Output = temp.File("n.mge") });
 
-        Assert.Contains(writer.LastNotes, n => n.StartsWith("input x: f64", StringComparison.Ordinal) && n.Contains("Float32", StringComparison.Ordinal));
-        Assert.Contains(writer.LastNotes, n => n.StartsWith("input i:", StringComparison.Ordinal) && n.Contains("Int32", StringComparison.Ordinal));
-        Assert.Contains("1 float64 constant(s) written as float32; 2 value(s) beyond float32's range became ±inf", writer.LastNotes);
-        Assert.Contains("1 int64/uint32 constant(s) written as int32; 1 value(s) outside int32's range were clamped", writer.LastNotes);
+        string[] expected =
+        [
+            "input x: f64 is declared as float32 (MegEngine has no 64-bit types)",
+            "input i: i64 is declared as int32 (MegEngine has no 64-bit types)",
+            "1 float64 constant(s) written as float32; 2 value(s) beyond float32's range became ±inf",
+            "1 int64 constant(s) written as int32; 1 value(s) outside int32's range were clamped",
+        ];
+        Assert.Equal(expected, writer.LastNotes);
+
+        var tm = new TracedModuleWriter();
+        tm.Prepare(b.Graph, new ConversionOptions { Output = temp.File("n.tm") });
+        Assert.Equal(expected, tm.LastNotes);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class MgeWriter : IModelWriter, IWriterNotes
 
     public ModelFormat Format => ModelFormat.Mge;
 
-    /// <summary>What the last <see cref="Prepare"/> of the calling flow narrowed from 64 to 32 bits.</summary>
+    /// <summary>What the last <see cref="Prepare"/> of the calling flow narrowed from 64 to 32 bits (<see cref="MegEngineNarrowing"/>).</summary>
     public IReadOnlyList<string> LastNotes => _lastNotes.Value ?? [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
@@ -55,6 +55,6 @@ public sealed class MgeWriter : IModelWriter, IWriterNotes
             ? MgeV2Serializer.Serialize(lowering.Program, settings)
             : MgeV1Serializer.Serialize(lowering.Program, settings);
         MgeWriteCheck.Verify(path, dump.Frame, lowering.Program, graph, settings);
-        return (dump, lowering.Narrowing.Notes());
+        return (dump, MegEngineNarrowing.Notes(graph));
     }
 }

@@ -18,16 +18,23 @@ namespace MgeConvert.Formats.TracedModule;
 /// weights go from the IR to the file without a copy) and read back from a memory map of it, so a file that
 /// fails the check makes the write fail and is never put in place.
 /// </remarks>
-public sealed partial class TracedModuleWriter : IModelWriter
+public sealed partial class TracedModuleWriter : IModelWriter, IWriterNotes
 {
     public const int Protocol = 4;
 
+    // Per flow of execution: one writer instance (the registry's) serves concurrent conversions.
+    private readonly AsyncLocal<IReadOnlyList<string>?> _lastNotes = new();
+
     public ModelFormat Format => ModelFormat.TracedModule;
+
+    /// <summary>What the last <see cref="Prepare"/> of the calling flow narrowed from 64 to 32 bits (<see cref="MegEngineNarrowing"/>).</summary>
+    public IReadOnlyList<string> LastNotes => _lastNotes.Value ?? [];
 
     public IReadOnlyList<OutputFile> Prepare(Graph graph, ConversionOptions options)
     {
         var path = options.Output ?? throw new ArgumentException("an output path is required for a TracedModule", nameof(options));
         var (root, types) = Export(graph, options, path);
+        _lastNotes.Value = MegEngineNarrowing.Notes(graph);
         return [new OutputFile(path, s => WriteChecked(s, root, graph, types, path))];
     }
 

@@ -24,9 +24,6 @@ internal sealed partial class MgeLowering(Graph graph, MgeContainer container)
 
     public List<UnsupportedOp> Unsupported { get; } = [];
 
-    /// <summary>The 64-bit values written as 32-bit ones.</summary>
-    public MgeNarrowing Narrowing { get; } = new();
-
     public MgeContainer Container { get; } = container;
 
     /// <summary>MGBS targets MegEngine ≤ 1.7: no Softmax/LayerNorm operators (they arrived in 1.8; docs/mge-format.md §9.2).</summary>
@@ -146,7 +143,7 @@ internal sealed partial class MgeLowering(Graph graph, MgeContainer container)
     {
         var dtype = DType(t.DType);
         var shape = t.Shape.Rank == 0 ? new Shape(1) : t.Shape;
-        var data = MgeWriteDTypes.Encode(t, Current?.Name ?? "constant", Narrowing);
+        var data = MgeWriteDTypes.Encode(t, Current?.Name ?? "constant");
         var tensor = new MgeWriteTensor(null, Dims(shape), dtype, data);
         var v = EmitMulti("ImmutableTensor", [], [], [shape], [dtype], [tensor])[0] with { Shape = t.Shape };
         _sourceVars.Add(v.Id);
@@ -195,11 +192,6 @@ internal sealed partial class MgeLowering(Graph graph, MgeContainer container)
         {
             Unsupported.Add(new UnsupportedOp("input", input.Name, $"MegEngine has no dtype for {input.DType}"));
             return;
-        }
-
-        if (input.DType.Element is Ir.ElementType.Float64 or Ir.ElementType.Int64 or Ir.ElementType.UInt64)
-        {
-            Narrowing.Input(input.Name, input.DType, dtype);
         }
 
         var stored = shape.Rank == 0 ? new Shape(1) : shape;

@@ -48,40 +48,29 @@ internal static class MgeWriteDTypes
     /// <summary>The IR type a MegEngine dtype reads back as (what the self-check expects).</summary>
     public static DataType? ReadBack(MgeDType d) => MgeDTypes.ToIr(d);
 
-    /// <summary>Value bytes in the MegEngine dtype: 64-bit integers and floats narrowed to 32 bits (counted in <paramref name="narrowing"/>).</summary>
-    public static ReadOnlyMemory<byte> Encode(Tensor t, string what, MgeNarrowing narrowing)
+    /// <summary>Value bytes in the MegEngine dtype: 64-bit integers and floats narrowed to 32 bits.</summary>
+    public static ReadOnlyMemory<byte> Encode(Tensor t, string what)
     {
         switch (t.DType.Element)
         {
             case ElementType.Int64 or ElementType.UInt32 or ElementType.UInt64 when !t.DType.IsQuantized:
                 var longs = t.ToInt64s();
                 var ints = new byte[longs.Length * 4];
-                var clamped = 0L;
                 for (var i = 0; i < longs.Length; i++)
                 {
                     var v = Math.Clamp(longs[i], int.MinValue, int.MaxValue);
-                    clamped += v == longs[i] ? 0 : 1;
                     BinaryPrimitives.WriteInt32LittleEndian(ints.AsSpan(i * 4), (int)v);
-                }
-
-                if (t.DType.Element != ElementType.UInt32 || clamped > 0)
-                {
-                    narrowing.IntConstant(clamped);
                 }
 
                 return ints;
             case ElementType.Float64:
                 var doubles = t.ToDoubles();
                 var floats = new byte[doubles.Length * 4];
-                var beyond = 0L;
                 for (var i = 0; i < doubles.Length; i++)
                 {
-                    var f = (float)doubles[i];
-                    beyond += float.IsInfinity(f) && !double.IsInfinity(doubles[i]) ? 1 : 0;
-                    BinaryPrimitives.WriteSingleLittleEndian(floats.AsSpan(i * 4), f);
+                    BinaryPrimitives.WriteSingleLittleEndian(floats.AsSpan(i * 4), (float)doubles[i]);
                 }
 
-                narrowing.FloatConstant(beyond);
                 return floats;
             default:
                 var needed = checked((int)(t.ElementCount * t.DType.ElementSize));
