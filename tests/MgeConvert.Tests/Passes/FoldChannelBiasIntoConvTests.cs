@@ -7,8 +7,7 @@ namespace MgeConvert.Tests.Passes;
 
 public class FoldChannelBiasIntoConvTests
 {
-    private static Value Constant(GraphBuilder b, string name, params int[] dims) =>
-        b.Constant(name, GraphCheck.RandomFloats(new Random(name.Length + dims.Sum()), Shape.Of(dims)));
+    private static Value Constant(GraphBuilder b, string name, params int[] dims) => GraphCheck.RandomConstant(b, name, dims);
 
     [Fact]
     public void BiasAddThenShiftOfAGroupedConvBecomeOneConv()

@@ -7,8 +7,7 @@ namespace MgeConvert.Tests.Passes;
 
 public class FuseBatchNormIntoConvTests
 {
-    private static Value Weight(GraphBuilder b, string name, params int[] dims) =>
-        b.Constant(name, GraphCheck.RandomFloats(new Random(name.Length + dims.Sum()), Shape.Of(dims)));
+    private static Value Weight(GraphBuilder b, string name, params int[] dims) => GraphCheck.RandomConstant(b, name, dims);
 
     private static Value Bn(GraphBuilder b, Value x, int channels, string outputName = "y") =>
         b.ApplyNamed("bn", [outputName], new BatchNorm(1e-5f), [x, .. BatchNormParameters.Constants(b, channels, seed: channels)])[0];

@@ -18,6 +18,10 @@ public static class GraphCheck
         return Tensor.FromFloats(shape, data);
     }
 
+    /// <summary>A constant of random floats, seeded by its name and shape so every run builds the same graph.</summary>
+    public static Value RandomConstant(GraphBuilder b, string name, params int[] dims) =>
+        b.Constant(name, RandomFloats(new Random(name.Length + dims.Sum()), Shape.Of(dims)));
+
     public static Dictionary<string, Tensor> RandomInputs(Graph graph, int seed = 1)
     {
         var random = new Random(seed);
