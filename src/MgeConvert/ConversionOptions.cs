@@ -61,7 +61,11 @@ public sealed class ConversionOptions
 
     public int Opset { get; init; } = 13;
 
+    /// <summary>Fold batch norms into the preceding convolution or linear op for Caffe (--fuse_bn; the other inference targets always do).</summary>
     public bool FuseBn { get; init; }
+
+    /// <summary>Keep batch norms as their own ops in ONNX and TorchScript (--keep_bn) instead of folding them.</summary>
+    public bool KeepBatchNorm { get; init; }
 
     /// <summary>Read unsupported operators as opaque placeholders (inspect, check).</summary>
     public bool AllowUnsupported

@@ -96,6 +96,7 @@ public sealed record Provenance(string Converter, string Version, string Convers
         Add("require_quantize", o.RequireQuantize);
         Add("param_fake_quant", o.ParamFakeQuant);
         Add("fuse_bn", o.FuseBn);
+        Add("keep_bn", o.KeepBatchNorm);
         Add("mtk", o.Mtk);
         Add("disable_nhwc", o.DisableNhwc);
         Add("prefer_same_pad_mode", o.PreferSamePadMode);

@@ -19,6 +19,7 @@ internal sealed class OnnxCommands : ICommandFamily
         var opset = Flags.Opset();
         var graphName = Flags.GraphName();
         var endPoint = Flags.EndPoint();
+        var keepBn = Flags.Switch("--keep_bn", "Keep batch normalization as its own op instead of folding it into the preceding convolution or linear layer");
         var frozen = Flags.Switch("--frozen_input_shape", "Keep the input shapes exactly as the model states them");
         var optimize = from == ModelFormat.Mge
             ? Flags.Switch("--optimize-for-inference", "Apply inference optimizations before writing")
@@ -27,13 +28,14 @@ internal sealed class OnnxCommands : ICommandFamily
 
         return ConversionCommand.Create(
             env, from, ModelFormat.Onnx, description, input,
-            [output, opset, graphName, endPoint, frozen, optimize, .. quant?.All() ?? []],
+            [output, opset, graphName, endPoint, frozen, optimize, keepBn, .. quant?.All() ?? []],
             parsed => new ConversionOptions
             {
                 Output = parsed.GetRequiredValue(output),
                 Opset = parsed.GetValue(opset),
                 GraphName = parsed.Get(graphName, "graph"),
                 EndPoints = parsed.GetList(endPoint),
+                KeepBatchNorm = parsed.GetValue(keepBn),
                 FrozenInputShape = parsed.GetValue(frozen),
                 OptimizeForInference = parsed.Get(optimize, false),
                 InputDataType = parsed.GetOptional(quant?.InputDataType),

@@ -18,16 +18,18 @@ internal sealed class TorchScriptCommands : ICommandFamily
         var output = Flags.Output("TorchScript");
         var graphName = Flags.GraphName();
         var endPoint = Flags.EndPoint();
+        var keepBn = Flags.Switch("--keep_bn", "Keep batch normalization as its own op instead of folding it into the preceding convolution or linear layer");
         var quant = from == ModelFormat.TracedModule ? QuantFlags.InputsOnly() : null;
 
         return ConversionCommand.Create(
             env, from, ModelFormat.TorchScript, description, input,
-            [output, graphName, endPoint, .. quant?.All() ?? []],
+            [output, graphName, endPoint, keepBn, .. quant?.All() ?? []],
             parsed => new ConversionOptions
             {
                 Output = parsed.GetRequiredValue(output),
                 GraphName = parsed.Get(graphName, "graph"),
                 EndPoints = parsed.GetList(endPoint),
+                KeepBatchNorm = parsed.GetValue(keepBn),
                 InputDataType = parsed.GetOptional(quant?.InputDataType),
                 InputScales = parsed.GetList(quant?.InputScales),
                 InputZeroPoints = parsed.GetList(quant?.InputZeroPoints),

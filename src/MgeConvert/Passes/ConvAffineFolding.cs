@@ -7,12 +7,14 @@ namespace MgeConvert.Passes;
 /// <summary>
 /// Folds a per-output-channel affine map applied to a convolution's result into its constant weight and bias.
 /// New constants are created (named after the old ones plus a suffix), so weights shared with other nodes stay intact;
-/// a shift-only map leaves the weight untouched.
+/// a shift-only map leaves the weight untouched. Given <see cref="ExclusiveConstants"/>, a float32 weight that only
+/// this node reads and whose bytes no other constant shares is scaled where it lies instead of into a copy (the new
+/// constant wraps the same bytes), so folding costs no memory.
 /// </summary>
 internal static class ConvAffineFolding
 {
     /// <summary>False (nothing changed) when the node is not a Conv/ConvTranspose with float constant weight and bias, or the channel counts differ.</summary>
-    public static bool TryFold(Graph graph, Node node, ChannelAffine affine, string suffix)
+    public static bool TryFold(Graph graph, Node node, ChannelAffine affine, string suffix, ExclusiveConstants? inPlace = null, Dictionary<Value, List<Node>>? consumers = null)
     {
         var (transposed, group) = node.Op switch
         {
@@ -36,7 +38,9 @@ internal static class ConvAffineFolding
 
         if (!affine.IsShiftOnly)
         {
-            node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + suffix, ScaledWeight(weight, affine, transposed, group));
+            Memory<byte>? target = inPlace is not null && consumers is not null && GraphEdits.OnlyReadBy(graph, weight, node, consumers)
+                && inPlace.TryGetWritable(weight, out var own) ? own : default(Memory<byte>?);
+            node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + suffix, ScaledWeight(weight, affine, transposed, group, target));
         }
 
         var oldBias = node.InputOrNull(2);
@@ -51,7 +55,8 @@ internal static class ConvAffineFolding
         return true;
     }
 
-    private static Tensor ScaledWeight(Value weight, ChannelAffine affine, bool transposed, long group)
+    /// <summary>The scaled weight; float32 weights are scaled into <paramref name="target"/> when given (their own bytes).</summary>
+    private static Tensor ScaledWeight(Value weight, ChannelAffine affine, bool transposed, long group, Memory<byte>? target)
     {
         var dims = weight.Shape.ToArray();
         var count = weight.Constant!.ElementCount;
@@ -62,8 +67,8 @@ internal static class ConvAffineFolding
         {
             // Straight into the new tensor's bytes, with the same double product and one rounding as below.
             var from = weight.Constant.Span<float>();
-            var bytes = GC.AllocateUninitializedArray<byte>(from.Length * sizeof(float));
-            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+            var bytes = target ?? GC.AllocateUninitializedArray<byte>(from.Length * sizeof(float));
+            var to = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.Span);
             if (!transposed)
             {
                 for (var row = 0; row < dims[0]; row++)

@@ -25,6 +25,12 @@ public sealed class FuseBatchNormIntoConv : IPass
     public bool LeaveConv2dToWriter { get; init; }
 
     /// <summary>
+    /// Scales a convolution's float32 weight where it lies when the convolution is its only reader and no other
+    /// constant shares its bytes (see <see cref="ExclusiveConstants"/>): the graph's weights are not copied.
+    /// </summary>
+    public bool ScaleInPlace { get; init; }
+
+    /// <summary>
     /// A BatchNorm with float constant parameters whose input only it reads, computed by a 2-D Conv without fused
     /// activation with a float32 constant weight and a float constant bias or none.
     /// </summary>
@@ -37,6 +43,7 @@ public sealed class FuseBatchNormIntoConv : IPass
     public void Run(Graph graph, PassContext context)
     {
         var consumers = graph.Consumers();
+        var exclusive = ScaleInPlace ? new ExclusiveConstants(graph) : null;
         var removed = new HashSet<Node>();
         foreach (var bn in graph.Nodes)
         {
@@ -50,7 +57,7 @@ public sealed class FuseBatchNormIntoConv : IPass
 
             var fused = producer.Op switch
             {
-                Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } => ConvAffineFolding.TryFold(graph, producer, affine, "_bn"),
+                Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } => ConvAffineFolding.TryFold(graph, producer, affine, "_bn", exclusive, consumers),
                 Gemm gemm when gemm.Activation == FusedActivation.None => FuseGemm(graph, producer, gemm, affine),
                 MatMul => FuseMatMul(graph, producer, affine),
                 _ => false,

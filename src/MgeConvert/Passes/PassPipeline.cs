@@ -29,13 +29,14 @@ public sealed class PassPipeline
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
     /// for the inference targets, bias Add folding into convolutions and Gemms and the fusion of spelled-out Clip,
-    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for TFLite (which has
-    /// no batch norm) and when asked (--fuse_bn, as the original; fused weights are new constants, a second copy of
-    /// every folded weight until written); ONNX and TorchScript concatenate quantized
+    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for ONNX, TorchScript
+    /// and TFLite (which has no batch norm) unless <paramref name="keepBatchNorm"/>, and for Caffe when asked (--fuse_bn,
+    /// as the original). Fusion scales a convolution weight that no other node or constant shares in place, so the
+    /// passes take ownership of the graph's constant bytes. ONNX and TorchScript concatenate quantized
     /// values without dequantizing them; TFLite also expands the remaining batch norms (it has no such op) and fuses
     /// activations into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.
     /// </summary>
-    public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false)
+    public static PassPipeline Standard(ModelFormat target, bool fuseBatchNorm = false, bool keepBatchNorm = false)
     {
         var passes = new List<IPass> { new RemoveIdentity { KeepFakeQuantizers = target == ModelFormat.TracedModule }, new FoldConstants() };
         if (target is ModelFormat.Onnx or ModelFormat.TFLite or ModelFormat.Caffe or ModelFormat.TorchScript)
@@ -47,9 +48,9 @@ public sealed class PassPipeline
             passes.Add(new FuseSoftmax());
         }
 
-        if (fuseBatchNorm || target == ModelFormat.TFLite)
+        if (target == ModelFormat.TFLite || fuseBatchNorm || (!keepBatchNorm && target is ModelFormat.Onnx or ModelFormat.TorchScript))
         {
-            passes.Add(new FuseBatchNormIntoConv { LeaveConv2dToWriter = target == ModelFormat.TFLite });
+            passes.Add(new FuseBatchNormIntoConv { LeaveConv2dToWriter = target == ModelFormat.TFLite, ScaleInPlace = true });
         }
 
         if (target is ModelFormat.Onnx or ModelFormat.TorchScript)
@@ -74,14 +75,14 @@ public sealed class PassPipeline
     }
 
     /// <summary>
-    /// <see cref="Standard(ModelFormat, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
+    /// <see cref="Standard(ModelFormat, bool, bool)"/> with batch-norm fusion as the options ask (--fuse_bn). QAT fake
     /// quantization is made explicit for TorchScript always (as the original) and for ONNX with --require_quantize;
     /// TFLite computes on quantized integers wherever the graph quantizes (quantized .mge; QAT with --require_quantize),
     /// and --remove_relu removes every Relu for TFLite.
     /// </summary>
     public static PassPipeline Standard(ModelFormat target, ConversionOptions options)
     {
-        var standard = Standard(target, options.FuseBn);
+        var standard = Standard(target, options.FuseBn, options.KeepBatchNorm);
         if (target == ModelFormat.TFLite)
         {
             var integerize = new Quantization.IntegerizeQuantDequant
@@ -107,7 +108,7 @@ public sealed class PassPipeline
     public static bool MaterializesFakeQuant(ModelFormat target, ConversionOptions options) =>
         target == ModelFormat.TorchScript || (options.RequireQuantize && target is ModelFormat.Onnx or ModelFormat.TFLite);
 
-    /// <summary><see cref="Standard(ModelFormat, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
+    /// <summary><see cref="Standard(ModelFormat, bool, bool)"/> by target name: onnx, tflite, caffe, torchscript, mge, tm.</summary>
     public static PassPipeline Standard(string target, bool fuseBatchNorm = false) => Standard(
         target.ToLowerInvariant() switch
         {

@@ -9,6 +9,7 @@ public partial class CliHelpTests
     private static readonly string[] EndPoint = ["--end_point", "--end-point", "--outspec"];
     private static readonly string[] GraphName = ["--graph_name", "--graph-name"];
     private static readonly string[] Onnx = ["--opset", .. GraphName, .. EndPoint, "--frozen_input_shape", "--frozen-input-shape"];
+    private static readonly string[] KeepBn = ["--keep_bn", "--keep-bn"];
     private static readonly string[] Optimize = ["--optimize-for-inference", "--optimize_for_inference"];
     private static readonly string[] QuantInputs =
         ["--input_data_type", "--input-data-type", "--input_scales", "--input-scales", "--input_zero_points", "--input-zero-points"];
@@ -39,14 +40,14 @@ public partial class CliHelpTests
 
     public static TheoryData<string, string[]> Subcommands => new()
     {
-        { "mge_to_onnx", [.. Input, .. Output, .. Onnx, .. Optimize] },
-        { "tracedmodule_to_onnx", [.. Input, .. Output, .. Onnx, .. Quant] },
+        { "mge_to_onnx", [.. Input, .. Output, .. Onnx, .. Optimize, .. KeepBn] },
+        { "tracedmodule_to_onnx", [.. Input, .. Output, .. Onnx, .. Quant, .. KeepBn] },
         { "mge_to_caffe", [.. Input, .. Caffe] },
         { "tracedmodule_to_caffe", [.. Input, .. Caffe, .. Quant, "--split_conv_relu", "--split-conv-relu", "--fuse_bn", "--fuse-bn"] },
         { "mge_to_tflite", [.. Input, .. Tflite] },
         { "tracedmodule_to_tflite", [.. Input, .. Tflite, .. Quant, "--remove_relu", "--remove-relu"] },
-        { "tracedmodule_to_torchscript", [.. Input, .. Output, .. GraphName, .. EndPoint, .. QuantInputs] },
-        { "mge_to_torchscript", [.. Input, .. Output, .. GraphName, .. EndPoint] },
+        { "tracedmodule_to_torchscript", [.. Input, .. Output, .. GraphName, .. EndPoint, .. QuantInputs, .. KeepBn] },
+        { "mge_to_torchscript", [.. Input, .. Output, .. GraphName, .. EndPoint, .. KeepBn] },
         { "onnx_to_mge", [.. Input, .. Output, .. Onnx, .. Optimize, "--mge_format", "--mge-format"] },
         { "onnx_to_tracedmodule", [.. Input, .. Output, .. Onnx] },
     };

@@ -109,6 +109,41 @@ public class FuseBatchNormIntoConvTests
     }
 
     [Fact]
+    public void InPlaceScalingRewritesTheWeightWhereItLies()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 2, 5, 5));
+        var w = Weight(b, "w", 3, 2, 3, 3);
+        b.Output(Bn(b, b.Apply(new Conv([1, 1], [1, 1, 1, 1], [1, 1]), x, w), 3));
+
+        GraphCheck.RunAndCompare(b.Graph, new FuseBatchNormIntoConv { ScaleInPlace = true });
+
+        var folded = Assert.Single(b.Graph.Nodes).Input(1);
+        Assert.NotSame(w, folded);
+        Assert.Same(ArrayOf(w), ArrayOf(folded));
+    }
+
+    [Fact]
+    public void InPlaceScalingCopiesBytesAnotherConstantShares()
+    {
+        var b = new GraphBuilder("g");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 2, 5, 5));
+        var w = Weight(b, "w", 3, 2, 3, 3);
+        var alias = b.Constant("alias", w.Constant!.Reshape(Shape.Of(3, 2, 3, 3)));
+        var before = w.Constant.ToFloats();
+        b.Output(Bn(b, b.Apply(new Conv([1, 1], [1, 1, 1, 1], [1, 1]), x, w), 3));
+        b.Output(b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), x, alias));
+
+        GraphCheck.RunAndCompare(b.Graph, new FuseBatchNormIntoConv { ScaleInPlace = true });
+
+        Assert.Equal(before, alias.Constant!.ToFloats());
+        Assert.NotSame(ArrayOf(w), ArrayOf(b.Graph.Nodes[0].Input(1)));
+    }
+
+    private static byte[]? ArrayOf(Value constant) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(constant.Constant!.Bytes, out var segment) ? segment.Array : null;
+
+    [Fact]
     public void ConvWithFusedActivationIsLeftAlone()
     {
         var b = new GraphBuilder("g");
