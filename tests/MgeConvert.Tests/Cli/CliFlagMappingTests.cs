@@ -27,6 +27,7 @@ public sealed class CliFlagMappingTests : IDisposable
         Assert.Null(o.EndPoints);
         Assert.False(o.FrozenInputShape);
         Assert.False(o.OptimizeForInference);
+        Assert.False(o.KeepBatchNorm);
         Assert.Null(o.InputDataType);
         Assert.Equal("quant_params.json", o.QuantizeFilePath);
     }
@@ -36,7 +37,7 @@ public sealed class CliFlagMappingTests : IDisposable
     {
         var o = Convert(
             ModelFormat.Mge, ModelFormat.Onnx, "mge_to_onnx", "-o", _dir.File("o.onnx"), "--opset", "7", "--graph_name", "net",
-            "--end_point", "a;ADD(x,y)[3]", "--frozen_input_shape", "--optimize-for-inference");
+            "--end_point", "a;ADD(x,y)[3]", "--frozen_input_shape", "--optimize-for-inference", "--keep_bn");
 
         Assert.Equal(_dir.File("o.onnx"), o.Output);
         Assert.Equal(7, o.Opset);
@@ -44,6 +45,7 @@ public sealed class CliFlagMappingTests : IDisposable
         Assert.Equal(["a", "ADD(x,y)[3]"], o.EndPoints!);
         Assert.True(o.FrozenInputShape);
         Assert.True(o.OptimizeForInference);
+        Assert.True(o.KeepBatchNorm);
     }
 
     [Fact]
@@ -126,8 +128,11 @@ public sealed class CliFlagMappingTests : IDisposable
         Assert.Equal([2f], tm.InputScales!);
         Assert.Equal([1L], tm.InputZeroPoints!);
 
-        var mge = Convert(ModelFormat.Mge, ModelFormat.TorchScript, "mge-to-torchscript", "-o", _dir.File("m.pt"), "--graph-name", "m");
+        Assert.False(tm.KeepBatchNorm);
+
+        var mge = Convert(ModelFormat.Mge, ModelFormat.TorchScript, "mge-to-torchscript", "-o", _dir.File("m.pt"), "--graph-name", "m", "--keep-bn");
         Assert.Equal("m", mge.GraphName);
+        Assert.True(mge.KeepBatchNorm);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using MgeConvert.Formats;
+using MgeConvert.Formats.Onnx.Proto;
 using MgeConvert.Ir;
 using MgeConvert.Tests.Onnx;
 using MgeConvert.Tests.Support;
@@ -18,6 +19,24 @@ public class ToOnnxTests(ITestOutputHelper output)
     [Fact]
     public void EveryTracedModuleFixtureMatchesMegEngineInOnnxRuntime() =>
         RunAll("tm", ModelFormat.TracedModule, "tracedmodule_to_onnx", 110);
+
+    [Theory]
+    [InlineData("nets/mobile_tiny_tm")]
+    [InlineData("nets/resnet_tiny_mgv2_noopt")]
+    [InlineData("ops_mge/convbn_nobias")]
+    public void BatchNormsFoldByDefaultAndStayWithKeepBatchNorm(string id)
+    {
+        var fixture = FixtureCorpus.Load(id);
+        var from = fixture.Kind == "tm" ? ModelFormat.TracedModule : ModelFormat.Mge;
+        using var temp = new Cli.TempDirectory();
+        foreach (var keep in new[] { false, true })
+        {
+            var path = temp.File($"keep_{keep}.onnx");
+            Assert.Empty(Check(fixture, from, path, keep));
+            var batchNorms = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Count(n => n.OpType == "BatchNormalization");
+            Assert.True(keep ? batchNorms > 0 : batchNorms == 0, $"{batchNorms} BatchNormalization nodes with keep = {keep}");
+        }
+    }
 
     private void RunAll(string kind, ModelFormat from, string command, int minimumCases)
     {
@@ -59,10 +78,10 @@ public class ToOnnxTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
 
-    private static List<string> Check(FixtureCase fixture, ModelFormat from, string onnxPath)
+    private static List<string> Check(FixtureCase fixture, ModelFormat from, string onnxPath, bool keepBatchNorm = false)
     {
         // QAT models are compared with their fake quantization made explicit (QuantizeLinear/DequantizeLinear).
-        var options = new ConversionOptions { Output = onnxPath, RequireQuantize = fixture.Precision == "qat" };
+        var options = new ConversionOptions { Output = onnxPath, RequireQuantize = fixture.Precision == "qat", KeepBatchNorm = keepBatchNorm };
         var converter = new Converter();
         converter.Convert(from, ModelFormat.Onnx, fixture.ModelPath, options);
         var source = converter.Read(fixture.ModelPath, from, options).Graph;
