@@ -58,6 +58,44 @@ public class CaffeCompactLoweringTests(ITestOutputHelper output) : CaffeTestBase
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void HardSigmoidAfterAConvolutionFoldsItsLinearPartIntoTheWeights(bool bias)
+    {
+        var b = new GraphBuilder("conv_hard_sigmoid");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 3, 6, 6));
+        Value[] operands = bias
+            ? [x, GraphCheck.RandomConstant(b, "w", 4, 3, 3, 3), GraphCheck.RandomConstant(b, "bias", 4)]
+            : [x, GraphCheck.RandomConstant(b, "w", 4, 3, 3, 3)];
+        b.Output(b.Apply(new HardSigmoid(1f / 6, 0.5f), b.Apply(new Conv([1, 1], [1, 1, 1, 1], [1, 1]), operands)));
+
+        Assert.Equal(["Convolution", "ReLU", "Power", "ReLU"], CheckLayers(b));
+    }
+
+    [Fact]
+    public void Relu6AfterALinearLayerStartsWithThePowerItFoldsInto()
+    {
+        var b = new GraphBuilder("linear_relu6");
+        var x = b.Input("x", DataType.Float32, Shape.Of(2, 5));
+        var linear = b.Apply(new Gemm(TransB: true), x, GraphCheck.RandomConstant(b, "w", 4, 5), GraphCheck.RandomConstant(b, "c", 4));
+        b.Output(b.Apply(new Clip(0, 6), linear));
+
+        Assert.Equal(["InnerProduct", "ReLU", "Power", "ReLU"], CheckLayers(b));
+    }
+
+    [Fact]
+    public void ConvolutionReadByOthersKeepsItsWeights()
+    {
+        var b = new GraphBuilder("shared_conv");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 2, 5, 5));
+        var conv = b.Apply(new Conv([1, 1], [0, 0, 0, 0], [1, 1]), x, GraphCheck.RandomConstant(b, "w", 3, 2, 1, 1));
+        b.Output(b.Apply(new Clip(0, 6), conv));
+        b.Output(b.Apply(new Unary(UnaryFunction.Abs), conv));
+
+        Assert.Equal(["Convolution", "Power", "ReLU", "Power", "ReLU", "AbsVal"], CheckLayers(b));
+    }
+
+    [Theory]
     [InlineData(-1f, 2f)]
     [InlineData(0.5f, float.MaxValue)]
     [InlineData(float.MinValue, 1.5f)]

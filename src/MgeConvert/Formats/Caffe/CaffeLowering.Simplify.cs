@@ -3,8 +3,9 @@ using MgeConvert.Formats.Caffe.Proto;
 namespace MgeConvert.Formats.Caffe;
 
 /// <summary>
-/// Rewrites of the lowered layer list that keep every result: consecutive linear Power layers become one, consecutive
-/// reshapes read the first one's bottom, reshapes to the shape a blob already has disappear, and layers whose results
+/// Rewrites of the lowered layer list that keep every result: consecutive linear Power layers become one, a linear
+/// Power right after a Convolution, Deconvolution or InnerProduct whose result only it reads is folded into that
+/// layer's weights and bias, consecutive reshapes read the first one's bottom, reshapes to the shape a blob already has disappear, and layers whose results
 /// nobody reads are dropped. Blobs written more than once (in-place layers) are never rewired, and the blobs of graph
 /// outputs keep their writers.
 /// </summary>
@@ -54,6 +55,15 @@ internal sealed partial class CaffeLowering
         for (var i = 0; i < _layers.Count; i++)
         {
             var layer = _layers[i];
+            if (layer.Top is [var result] && IsWeighted(layer) && WrittenOnce(result) && !kept.Contains(result)
+                && ReadersOf(result) is [{ Top: [var powerTop] } power] && IsLinearPower(power) && powerTop != result && WrittenOnce(powerTop))
+            {
+                FoldLinearPower(layer, power.PowerParam);
+                layer.Top[0] = powerTop;
+                _layers.Remove(power);
+                return true;
+            }
+
             if (layer.Bottom.Count != 1 || layer.Top.Count != 1 || layer.Top[0] == layer.Bottom[0]
                 || !WrittenOnce(layer.Top[0]) || !WrittenOnce(layer.Bottom[0]))
             {
@@ -117,6 +127,59 @@ internal sealed partial class CaffeLowering
         }
 
         return removed;
+    }
+
+    /// <summary>A layer computing W·x + b whose blobs this lowering wrote (weights, then the bias when it has one).</summary>
+    private bool IsWeighted(LayerParameter layer) => !_options.UseEmptyBlobs && layer.Type is "Convolution" or "Deconvolution" or "InnerProduct";
+
+    /// <summary>(shift + scale·(W·x + b)) = (scale·W)·x + (scale·b + shift): scales the weights and shifts the bias, adding one if needed.</summary>
+    private void FoldLinearPower(LayerParameter layer, PowerParameter? power)
+    {
+        float scale = power?.Scale ?? 1, shift = power?.Shift ?? 0;
+        if (scale != 1)
+        {
+            Transform(layer.Blobs[0], v => v * scale);
+        }
+
+        var outputs = layer.Type == "InnerProduct" ? layer.InnerProductParam.NumOutput : layer.ConvolutionParam.NumOutput;
+        if (layer.Blobs.Count > 1)
+        {
+            Transform(layer.Blobs[1], v => (v * scale) + shift);
+        }
+        else if (shift != 0)
+        {
+            layer.Blobs.Add(Weights(Enumerable.Repeat(shift, (int)outputs).ToArray(), (long)outputs));
+            if (layer.Type == "InnerProduct")
+            {
+                layer.InnerProductParam.BiasTerm = true;
+            }
+            else
+            {
+                layer.ConvolutionParam.BiasTerm = true;
+            }
+        }
+    }
+
+    /// <summary>Maps a blob's values: stored ones now, deferred ones when they are computed.</summary>
+    private void Transform(BlobProto blob, Func<float, float> map)
+    {
+        if (_deferredValues.TryGetValue(blob, out var fill))
+        {
+            _deferredValues[blob] = target =>
+            {
+                fill(target);
+                for (var i = 0; i < target.Length; i++)
+                {
+                    target[i] = map(target[i]);
+                }
+            };
+            return;
+        }
+
+        for (var i = 0; i < blob.Data.Count; i++)
+        {
+            blob.Data[i] = map(blob.Data[i]);
+        }
     }
 
     private static bool IsLinearPower(LayerParameter layer) => layer.Type == "Power" && (layer.PowerParam is null || layer.PowerParam.Power == 1);
