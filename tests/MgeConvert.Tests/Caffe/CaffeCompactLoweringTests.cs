@@ -84,6 +84,17 @@ public class CaffeCompactLoweringTests(ITestOutputHelper output) : CaffeTestBase
     }
 
     [Fact]
+    public void Relu6AfterABatchNormFoldsItsFirstPowerIntoTheScale()
+    {
+        var b = new GraphBuilder("bn_relu6");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 3, 4, 4));
+        var bn = b.Apply(new BatchNorm(1e-5f), [x, .. BatchNormParameters.Constants(b, 3, seed: 3)]);
+        b.Output(b.Apply(new Clip(0, 6), bn));
+
+        Assert.Equal(["BatchNorm", "Scale", "ReLU", "Power", "ReLU"], CheckLayers(b));
+    }
+
+    [Fact]
     public void ConvolutionReadByOthersKeepsItsWeights()
     {
         var b = new GraphBuilder("shared_conv");

@@ -4,8 +4,8 @@ namespace MgeConvert.Formats.Caffe;
 
 /// <summary>
 /// Rewrites of the lowered layer list that keep every result: consecutive linear Power layers become one, a linear
-/// Power right after a Convolution, Deconvolution or InnerProduct whose result only it reads is folded into that
-/// layer's weights and bias, consecutive reshapes read the first one's bottom, reshapes to the shape a blob already has disappear, and layers whose results
+/// Power right after a Convolution, Deconvolution, InnerProduct or one-bottom Scale whose result only it reads is
+/// folded into that layer's weights and bias, consecutive reshapes read the first one's bottom, reshapes to the shape a blob already has disappear, and layers whose results
 /// nobody reads are dropped. Blobs written more than once (in-place layers) are never rewired, and the blobs of graph
 /// outputs keep their writers.
 /// </summary>
@@ -55,8 +55,9 @@ internal sealed partial class CaffeLowering
         for (var i = 0; i < _layers.Count; i++)
         {
             var layer = _layers[i];
-            if (layer.Top is [var result] && IsWeighted(layer) && WrittenOnce(result) && !kept.Contains(result)
-                && ReadersOf(result) is [{ Top: [var powerTop] } power] && IsLinearPower(power) && powerTop != result && WrittenOnce(powerTop))
+            if (layer.Top is [var result] && IsWeighted(layer) && !kept.Contains(result) && ReadersOf(result).Any(IsLinearPower)
+                && LaterReaders(i, result) is [{ Top: [var powerTop] } power]
+                && IsLinearPower(power) && powerTop != result && WrittenOnce(powerTop))
             {
                 FoldLinearPower(layer, power.PowerParam);
                 layer.Top[0] = powerTop;
@@ -108,6 +109,13 @@ internal sealed partial class CaffeLowering
         return RemoveUnread(kept);
     }
 
+    /// <summary>The layers after position <paramref name="index"/> that read <paramref name="blob"/>; null when a later layer writes it again.</summary>
+    private List<LayerParameter>? LaterReaders(int index, string blob)
+    {
+        var later = _layers.Skip(index + 1).ToList();
+        return later.Any(l => l.Top.Contains(blob)) ? null : [.. later.Where(l => l.Bottom.Contains(blob))];
+    }
+
     /// <summary>Drops computing layers none of whose tops a later layer reads or the graph returns.</summary>
     private bool RemoveUnread(HashSet<string> kept)
     {
@@ -129,8 +137,12 @@ internal sealed partial class CaffeLowering
         return removed;
     }
 
-    /// <summary>A layer computing W·x + b whose blobs this lowering wrote (weights, then the bias when it has one).</summary>
-    private bool IsWeighted(LayerParameter layer) => !_options.UseEmptyBlobs && layer.Type is "Convolution" or "Deconvolution" or "InnerProduct";
+    /// <summary>
+    /// A layer computing W·x + b from one bottom whose blobs this lowering wrote (weights, then the bias when it has
+    /// one); a Scale after a BatchNorm is one too (per-channel W).
+    /// </summary>
+    private bool IsWeighted(LayerParameter layer) =>
+        !_options.UseEmptyBlobs && layer.Bottom.Count == 1 && layer.Type is "Convolution" or "Deconvolution" or "InnerProduct" or "Scale";
 
     /// <summary>(shift + scale·(W·x + b)) = (scale·W)·x + (scale·b + shift): scales the weights and shifts the bias, adding one if needed.</summary>
     private void FoldLinearPower(LayerParameter layer, PowerParameter? power)
@@ -141,21 +153,24 @@ internal sealed partial class CaffeLowering
             Transform(layer.Blobs[0], v => v * scale);
         }
 
-        var outputs = layer.Type == "InnerProduct" ? layer.InnerProductParam.NumOutput : layer.ConvolutionParam.NumOutput;
         if (layer.Blobs.Count > 1)
         {
             Transform(layer.Blobs[1], v => (v * scale) + shift);
         }
         else if (shift != 0)
         {
-            layer.Blobs.Add(Weights(Enumerable.Repeat(shift, (int)outputs).ToArray(), (long)outputs));
-            if (layer.Type == "InnerProduct")
+            var outputs = layer.Type switch
             {
-                layer.InnerProductParam.BiasTerm = true;
-            }
-            else
+                "InnerProduct" => layer.InnerProductParam.NumOutput,
+                "Scale" => (ulong)layer.Blobs[0].Shape.Dim.Aggregate(1L, (a, b) => a * b),
+                _ => layer.ConvolutionParam.NumOutput,
+            };
+            layer.Blobs.Add(Weights(Enumerable.Repeat(shift, (int)outputs).ToArray(), layer.Type == "Scale" ? [.. layer.Blobs[0].Shape.Dim] : [(long)outputs]));
+            switch (layer.Type)
             {
-                layer.ConvolutionParam.BiasTerm = true;
+                case "InnerProduct": layer.InnerProductParam.BiasTerm = true; break;
+                case "Scale": (layer.ScaleParam ??= new ScaleParameter()).BiasTerm = true; break;
+                default: layer.ConvolutionParam.BiasTerm = true; break;
             }
         }
     }
