@@ -29,9 +29,9 @@ public sealed class PassPipeline
     /// <summary>
     /// Default passes for a target: identity removal, constant folding and dead-code elimination everywhere;
     /// for the inference targets, bias Add folding into convolutions and Gemms and the fusion of spelled-out Clip,
-    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for ONNX, TorchScript
-    /// and TFLite (which has no batch norm) unless <paramref name="keepBatchNorm"/>, and for Caffe when asked (--fuse_bn,
-    /// as the original). Fusion scales a convolution weight that no other node or constant shares in place, so the
+    /// LeakyRelu and (log-)softmax; batch-norm fusion into the preceding convolution or linear op for TFLite (which has
+    /// no batch norm), for ONNX and TorchScript unless <paramref name="keepBatchNorm"/>, and for Caffe when asked
+    /// (--fuse_bn, as the original). Fusion scales a convolution weight that no other node or constant shares in place, so the
     /// passes take ownership of the graph's constant bytes. ONNX and TorchScript concatenate quantized
     /// values without dequantizing them; TFLite also expands the remaining batch norms (it has no such op) and fuses
     /// activations into the ops that carry them; .mge and .tm decompose 3-D convolution and pooling into 2-D ones.

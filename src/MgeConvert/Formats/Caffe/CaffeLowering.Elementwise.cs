@@ -319,8 +319,8 @@ internal sealed partial class CaffeLowering
     /// that merge with neighbouring ones: max first, y = max(x, lo) − lo = relu(x − lo), then min(y + lo, hi) =
     /// hi − relu(hi − lo − y); or, when <paramref name="afterLinear"/> (the input comes from a linear Power), min first,
     /// z = hi − min(x, hi) = relu(hi − x), then max(hi − z, lo) = lo + relu(hi − lo − z). Both take as many layers; the
-    /// second is taken whenever a linear layer (Power, Convolution, Deconvolution, InnerProduct) wrote the input, whose
-    /// leading Power then folds into that layer. In place when input = output.
+    /// second is taken whenever a linear layer (Power, Convolution, Deconvolution, InnerProduct, Scale) wrote the input,
+    /// whose leading Power then folds into that layer. In place when input = output.
     /// </summary>
     private void LowerClip(Node node, string input, string output, float min, float max, string? suffix = null, bool afterLinear = false)
     {

@@ -5,8 +5,8 @@ namespace MgeConvert.Formats.Caffe;
 /// <summary>
 /// Rewrites of the lowered layer list that keep every result: consecutive linear Power layers become one, a linear
 /// Power right after a Convolution, Deconvolution, InnerProduct or one-bottom Scale whose result only it reads is
-/// folded into that layer's weights and bias, consecutive reshapes read the first one's bottom, reshapes to the shape a blob already has disappear, and layers whose results
-/// nobody reads are dropped. Blobs written more than once (in-place layers) are never rewired, and the blobs of graph
+/// folded into that layer's weights and bias, consecutive reshapes read the first one's bottom, reshapes to the shape
+/// a blob already has disappear, and layers whose results nobody reads are dropped. Blobs written more than once (in-place layers) are never rewired, and the blobs of graph
 /// outputs keep their writers.
 /// </summary>
 internal sealed partial class CaffeLowering
