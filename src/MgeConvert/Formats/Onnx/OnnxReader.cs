@@ -23,12 +23,10 @@ public sealed class OnnxReader : IModelReader
 
     public ImportedModel Read(string path, ConversionOptions options)
     {
-        // Parsed from the stream, so the file's bytes and the parsed tensors never coexist in memory.
         ModelProto model;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            model = ModelProto.Parser.ParseFrom(stream);
+            model = ParseFile(path);
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -40,6 +38,29 @@ public sealed class OnnxReader : IModelReader
         }
 
         return Import(path, model, options.AllowUnsupported);
+    }
+
+    /// <summary>
+    /// Parses through a memory map, window by window (windows the parser has left drop out of memory), so the file's
+    /// bytes and the parsed tensors never coexist in memory and each tensor is copied once. Files that cannot be mapped
+    /// (empty ones, pipes) are parsed from the stream.
+    /// </summary>
+    private static ModelProto ParseFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        IO.MappedFileWindows? windows = null;
+        try
+        {
+            windows = stream.CanSeek && stream.Length > 0 ? IO.MappedFileWindows.Open(stream) : null;
+        }
+        catch (IOException)
+        {
+        }
+
+        using (windows)
+        {
+            return windows is null ? ModelProto.Parser.ParseFrom(stream) : ModelProto.Parser.ParseFrom(windows.Sequence);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+
+namespace MgeConvert.IO;
+
+/// <summary>
+/// A read-only memory map of a whole file, presented as a sequence of fixed-size windows for a reader that moves
+/// forward (a protobuf parser). When the reader asks for a window, the windows before the previous one leave the
+/// process's resident set (Linux, macOS); the data stays in the page cache, so touching them again is still correct.
+/// The file's bytes therefore never all count against the process while the parsed copy grows. Nothing handed out
+/// is valid once this is disposed.
+/// </summary>
+internal sealed unsafe partial class MappedFileWindows : IDisposable
+{
+    private const int WindowSize = 4 << 20;
+    private const int DontNeed = 4;
+
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _start;
+    private readonly long _length;
+    private int _released;
+
+    private MappedFileWindows(MemoryMappedFile map, MemoryMappedViewAccessor view, long length)
+    {
+        _map = map;
+        _view = view;
+        _length = length;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _start = pointer + view.PointerOffset;
+        Sequence = Windows();
+    }
+
+    /// <summary>The file's bytes.</summary>
+    public ReadOnlySequence<byte> Sequence { get; }
+
+    /// <summary>Maps <paramref name="file"/> (opened for reading, not empty; left open).</summary>
+    public static MappedFileWindows Open(FileStream file)
+    {
+        var length = file.Length;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        try
+        {
+            return new MappedFileWindows(map, map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read), length);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
+    }
+
+    private ReadOnlySequence<byte> Windows()
+    {
+        Segment? first = null, last = null;
+        for (long offset = 0, index = 0; offset < _length; offset += WindowSize, index++)
+        {
+            var window = new Window(this, (int)index, _start + offset, (int)Math.Min(WindowSize, _length - offset));
+            var segment = new Segment(window.Whole, offset);
+            last?.Append(segment);
+            first ??= segment;
+            last = segment;
+        }
+
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    /// <summary>The reader is at window <paramref name="index"/>: every window before the previous one may go.</summary>
+    private void Reached(int index)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        for (; _released < index - 1; _released++)
+        {
+            // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
+            _ = Advise((nint)(_start + ((long)_released * WindowSize)), WindowSize, DontNeed);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Advise(nint address, nuint length, int advice);
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public void Append(Segment next) => Next = next;
+    }
+
+    private sealed class Window(MappedFileWindows owner, int index, byte* start, int length) : MemoryManager<byte>
+    {
+        /// <summary>The window as memory; unlike <see cref="MemoryManager{T}.Memory"/>, without asking for the span.</summary>
+        public Memory<byte> Whole => CreateMemory(length);
+
+        public override Span<byte> GetSpan()
+        {
+            owner.Reached(index);
+            return new Span<byte>(start, length);
+        }
+
+        public override MemoryHandle Pin(int elementIndex = 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)elementIndex, (uint)length, nameof(elementIndex));
+            return new MemoryHandle(start + elementIndex);
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+}
