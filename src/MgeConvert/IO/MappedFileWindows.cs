@@ -16,6 +16,9 @@ internal sealed unsafe partial class MappedFileWindows : IDisposable
     private const int WindowSize = 4 << 20;
     private const int DontNeed = 4;
 
+    /// <summary>Cleared for good when the C library cannot be called.</summary>
+    private static bool s_canAdvise = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS();
+
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _start;
@@ -78,15 +81,22 @@ internal sealed unsafe partial class MappedFileWindows : IDisposable
     /// <summary>The reader is at window <paramref name="index"/>: every window before the previous one may go.</summary>
     private void Reached(int index)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        if (!s_canAdvise)
         {
             return;
         }
 
-        for (; _released < index - 1; _released++)
+        try
         {
-            // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
-            _ = Advise((nint)(_start + ((long)_released * WindowSize)), WindowSize, DontNeed);
+            for (; _released < index - 1; _released++)
+            {
+                // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
+                _ = Advise((nint)(_start + ((long)_released * WindowSize)), WindowSize, DontNeed);
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            s_canAdvise = false;
         }
     }
 
