@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.MemoryMappedFiles;
 
 namespace MgeConvert.IO;
 
@@ -9,43 +8,24 @@ namespace MgeConvert.IO;
 /// </summary>
 internal sealed unsafe class MappedFileView : MemoryManager<byte>
 {
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly byte* _start;
+    private readonly FileMapping _mapping;
     private readonly int _length;
 
-    private MappedFileView(MemoryMappedFile map, MemoryMappedViewAccessor view, int length)
+    private MappedFileView(FileMapping mapping, int length)
     {
-        _map = map;
-        _view = view;
+        _mapping = mapping;
         _length = length;
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _start = pointer + view.PointerOffset;
     }
 
     /// <summary>Maps the first <paramref name="length"/> bytes of <paramref name="file"/> (opened for reading; left open).</summary>
-    public static MappedFileView Open(FileStream file, int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        try
-        {
-            return new MappedFileView(map, map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read), length);
-        }
-        catch
-        {
-            map.Dispose();
-            throw;
-        }
-    }
+    public static MappedFileView Open(FileStream file, int length) => new(FileMapping.Open(file, length), length);
 
-    public override Span<byte> GetSpan() => new(_start, _length);
+    public override Span<byte> GetSpan() => new(_mapping.Start, _length);
 
     public override MemoryHandle Pin(int elementIndex = 0)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)elementIndex, (uint)_length, nameof(elementIndex));
-        return new MemoryHandle(_start + elementIndex);
+        return new MemoryHandle(_mapping.Start + elementIndex);
     }
 
     public override void Unpin()
@@ -56,9 +36,7 @@ internal sealed unsafe class MappedFileView : MemoryManager<byte>
     {
         if (disposing)
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _map.Dispose();
+            _mapping.Dispose();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 
 namespace MgeConvert.IO;
@@ -19,20 +18,12 @@ internal sealed unsafe partial class MappedFileWindows : IDisposable
     /// <summary>Cleared for good when the C library cannot be called.</summary>
     private static bool s_canAdvise = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS();
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly byte* _start;
-    private readonly long _length;
+    private readonly FileMapping _mapping;
     private int _released;
 
-    private MappedFileWindows(MemoryMappedFile map, MemoryMappedViewAccessor view, long length)
+    private MappedFileWindows(FileMapping mapping)
     {
-        _map = map;
-        _view = view;
-        _length = length;
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _start = pointer + view.PointerOffset;
+        _mapping = mapping;
         Sequence = Windows();
     }
 
@@ -40,35 +31,17 @@ internal sealed unsafe partial class MappedFileWindows : IDisposable
     public ReadOnlySequence<byte> Sequence { get; }
 
     /// <summary>Maps <paramref name="file"/> (opened for reading, not empty; left open).</summary>
-    public static MappedFileWindows Open(FileStream file)
-    {
-        var length = file.Length;
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-        try
-        {
-            return new MappedFileWindows(map, map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read), length);
-        }
-        catch
-        {
-            map.Dispose();
-            throw;
-        }
-    }
+    public static MappedFileWindows Open(FileStream file) => new(FileMapping.Open(file, file.Length));
 
-    public void Dispose()
-    {
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
-    }
+    public void Dispose() => _mapping.Dispose();
 
     private ReadOnlySequence<byte> Windows()
     {
         Segment? first = null, last = null;
-        for (long offset = 0, index = 0; offset < _length; offset += WindowSize, index++)
+        var length = _mapping.Length;
+        for (long offset = 0, index = 0; offset < length; offset += WindowSize, index++)
         {
-            var window = new Window(this, (int)index, _start + offset, (int)Math.Min(WindowSize, _length - offset));
+            var window = new Window(this, (int)index, _mapping.Start + offset, (int)Math.Min(WindowSize, length - offset));
             var segment = new Segment(window.Whole, offset);
             last?.Append(segment);
             first ??= segment;
@@ -91,7 +64,7 @@ internal sealed unsafe partial class MappedFileWindows : IDisposable
             for (; _released < index - 1; _released++)
             {
                 // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
-                _ = Advise((nint)(_start + ((long)_released * WindowSize)), WindowSize, DontNeed);
+                _ = Advise((nint)(_mapping.Start + ((long)_released * WindowSize)), WindowSize, DontNeed);
             }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
