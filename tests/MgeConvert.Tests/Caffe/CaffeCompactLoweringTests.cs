@@ -95,6 +95,28 @@ public class CaffeCompactLoweringTests(ITestOutputHelper output) : CaffeTestBase
     }
 
     [Fact]
+    public void RowMinusTheMeanOfAnotherInputIsOneInnerProductAndAnEltwise()
+    {
+        var b = new GraphBuilder("minus_mean");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 4));
+        var y = b.Input("y", DataType.Float32, Shape.Of(1, 5));
+        b.Output(b.Apply(new Binary(BinaryFunction.Sub), x, b.Apply(new Reduce(ReduceKind.Mean, []), y)));
+
+        Assert.Equal(["InnerProduct", "Eltwise"], CheckLayers(b));
+    }
+
+    [Fact]
+    public void SumOfAFeatureMapPlusARowIsOneInnerProductAndAnEltwise()
+    {
+        var b = new GraphBuilder("sum_plus_row");
+        var x = b.Input("x", DataType.Float32, Shape.Of(1, 6));
+        var y = b.Input("y", DataType.Float32, Shape.Of(1, 2, 3, 3));
+        b.Output(b.Apply(new Binary(BinaryFunction.Sub), b.Apply(new Reduce(ReduceKind.Sum, [1, 2, 3], KeepDims: false), y), x));
+
+        Assert.Equal(["InnerProduct", "Eltwise"], CheckLayers(b));
+    }
+
+    [Fact]
     public void ConvolutionReadByOthersKeepsItsWeights()
     {
         var b = new GraphBuilder("shared_conv");

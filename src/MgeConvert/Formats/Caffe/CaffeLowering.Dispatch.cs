@@ -61,7 +61,10 @@ internal sealed partial class CaffeLowering
         }
     }
 
-    /// <summary>Decides which BatchNorms fold into their producer (<c>--fuse_bn</c>) and which Flattens NNIE drops.</summary>
+    /// <summary>
+    /// Decides which BatchNorms fold into their producer (<c>--fuse_bn</c>), which Flattens NNIE drops and which
+    /// reductions their reader computes repeated.
+    /// </summary>
     private void PlanFusions()
     {
         foreach (var node in _graph.Nodes)
@@ -79,6 +82,12 @@ internal sealed partial class CaffeLowering
             {
                 _skipped.Add(node);
                 _foldedPads.Add(node);
+            }
+
+            if (IsRepeatedReduction(node))
+            {
+                _skipped.Add(node);
+                _repeatedReductions.Add(node);
             }
 
             if (_backend == CaffeBackend.Nnie && node.Op is Flatten { Axis: 1 } && HasConsumersOnly(node.Output, n => n.Op is Gemm or MatMul))

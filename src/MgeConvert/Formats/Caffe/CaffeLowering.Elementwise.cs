@@ -18,6 +18,15 @@ internal sealed partial class CaffeLowering
         }
 
         var f = binary.Function;
+        var reduction = a.Producer is { } pa && _repeatedReductions.Contains(pa) ? pa : b.Producer is { } pb && _repeatedReductions.Contains(pb) ? pb : null;
+        if (reduction is not null)
+        {
+            var aIsReduced = a.Producer == reduction;
+            var repeated = RepeatedReduction(node, reduction, StaticShape(node.Output)[1]);
+            EmitTensorBinary(node, f, aIsReduced ? repeated : Blob(a), aIsReduced ? Blob(b) : repeated);
+            return;
+        }
+
         if (a.Shape.Equals(b.Shape) && a.Shape.IsStatic)
         {
             EmitTensorBinary(node, f, Blob(a), Blob(b));
