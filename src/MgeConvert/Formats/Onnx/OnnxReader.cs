@@ -53,8 +53,9 @@ public sealed class OnnxReader : IModelReader
         {
             windows = stream.CanSeek && stream.Length > 0 ? IO.MappedFileWindows.Open(stream) : null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // Not mappable here: the stream parse below reads the same bytes.
         }
 
         using (windows)
