@@ -14,7 +14,7 @@ namespace MgeConvert.Passes;
 internal static class ConvAffineFolding
 {
     /// <summary>False (nothing changed) when the node is not a Conv/ConvTranspose with float constant weight and bias, or the channel counts differ.</summary>
-    public static bool TryFold(Graph graph, Node node, ChannelAffine affine, string suffix, ExclusiveConstants? inPlace = null, Dictionary<Value, List<Node>>? consumers = null)
+    public static bool TryFold(Graph graph, Node node, ChannelAffine affine, string suffix, ExclusiveConstants? inPlace = null)
     {
         var (transposed, group) = node.Op switch
         {
@@ -38,8 +38,7 @@ internal static class ConvAffineFolding
 
         if (!affine.IsShiftOnly)
         {
-            Memory<byte>? target = inPlace is not null && consumers is not null && GraphEdits.OnlyReadBy(graph, weight, node, consumers)
-                && inPlace.TryGetWritable(weight, out var own) ? own : default(Memory<byte>?);
+            Memory<byte>? target = inPlace is not null && inPlace.TryGetWritable(weight, node, out var own) ? own : default(Memory<byte>?);
             node.Inputs[1] = GraphEdits.NewConstant(graph, weight.Name + suffix, ScaledWeight(weight, affine, transposed, group, target));
         }
 

@@ -4,16 +4,20 @@ using MgeConvert.Ir;
 namespace MgeConvert.Passes;
 
 /// <summary>
-/// Which constants of a graph may be rewritten in place: their bytes lie in a managed array (not a mapped file) and
-/// overlap no other constant's bytes, so a pass that is the value's only reader can change them without holding a
-/// second copy and without changing any other value. The graph is taken to own its constants' memory.
+/// Which constants of a graph one node may rewrite in place: that node is the value's only reader, and the bytes lie
+/// in a managed array (not a mapped file) and overlap no other constant's bytes, so they can change without a second
+/// copy and without changing any other value. The graph is taken to own its constants' memory.
 /// </summary>
 internal sealed class ExclusiveConstants
 {
     private readonly Dictionary<byte[], List<(int Start, int End, Value Value)>> _spans = new(ReferenceEqualityComparer.Instance);
+    private readonly Graph _graph;
+    private readonly Dictionary<Value, List<Node>> _consumers;
 
-    public ExclusiveConstants(Graph graph)
+    public ExclusiveConstants(Graph graph, Dictionary<Value, List<Node>> consumers)
     {
+        _graph = graph;
+        _consumers = consumers;
         foreach (var value in graph.Constants())
         {
             if (MemoryMarshal.TryGetArray(value.Constant!.Bytes, out var segment) && segment.Array is { } array)
@@ -28,11 +32,11 @@ internal sealed class ExclusiveConstants
         }
     }
 
-    /// <summary>The value's bytes, writable, when no other constant of the graph shares any of them.</summary>
-    public bool TryGetWritable(Value value, out Memory<byte> bytes)
+    /// <summary>The value's bytes, writable, when only <paramref name="reader"/> reads it and no other constant shares any of them.</summary>
+    public bool TryGetWritable(Value value, Node reader, out Memory<byte> bytes)
     {
         bytes = default;
-        if (value.Constant is not { } tensor || !MemoryMarshal.TryGetArray(tensor.Bytes, out var segment) || segment.Array is not { } array
+        if (!GraphEdits.OnlyReadBy(_graph, value, reader, _consumers) || value.Constant is not { } tensor || !MemoryMarshal.TryGetArray(tensor.Bytes, out var segment) || segment.Array is not { } array
             || !_spans.TryGetValue(array, out var list))
         {
             return false;

@@ -43,7 +43,7 @@ public sealed class FuseBatchNormIntoConv : IPass
     public void Run(Graph graph, PassContext context)
     {
         var consumers = graph.Consumers();
-        var exclusive = ScaleInPlace ? new ExclusiveConstants(graph) : null;
+        var exclusive = ScaleInPlace ? new ExclusiveConstants(graph, consumers) : null;
         var removed = new HashSet<Node>();
         foreach (var bn in graph.Nodes)
         {
@@ -57,7 +57,7 @@ public sealed class FuseBatchNormIntoConv : IPass
 
             var fused = producer.Op switch
             {
-                Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } => ConvAffineFolding.TryFold(graph, producer, affine, "_bn", exclusive, consumers),
+                Conv { Activation: FusedActivation.None } or ConvTranspose { Activation: FusedActivation.None } => ConvAffineFolding.TryFold(graph, producer, affine, "_bn", exclusive),
                 Gemm gemm when gemm.Activation == FusedActivation.None => FuseGemm(graph, producer, gemm, affine),
                 MatMul => FuseMatMul(graph, producer, affine),
                 _ => false,

@@ -159,13 +159,14 @@ internal sealed partial class CaffeLowering
         }
         else if (shift != 0)
         {
-            var outputs = layer.Type switch
+            // The bias has one value per output (Convolution, Deconvolution, InnerProduct) or per scale (Scale).
+            long[] biasShape = layer.Type switch
             {
-                "InnerProduct" => layer.InnerProductParam.NumOutput,
-                "Scale" => (ulong)layer.Blobs[0].Shape.Dim.Aggregate(1L, (a, b) => a * b),
-                _ => layer.ConvolutionParam.NumOutput,
+                "InnerProduct" => [layer.InnerProductParam.NumOutput],
+                "Scale" => [.. layer.Blobs[0].Shape.Dim],
+                _ => [layer.ConvolutionParam.NumOutput],
             };
-            layer.Blobs.Add(Weights(Enumerable.Repeat(shift, (int)outputs).ToArray(), layer.Type == "Scale" ? [.. layer.Blobs[0].Shape.Dim] : [(long)outputs]));
+            layer.Blobs.Add(Weights(Enumerable.Repeat(shift, (int)biasShape.Aggregate(1L, (a, b) => a * b)).ToArray(), biasShape));
             switch (layer.Type)
             {
                 case "InnerProduct": layer.InnerProductParam.BiasTerm = true; break;
